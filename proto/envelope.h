@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The envelope: sealing a payload for one recipient organisation and
+ * opening what a peer sent.
+ *
+ * Sealing: a fresh X25519 key pair per message against the recipient's
+ * encryption key; key = BLAKE2b-256(shared || epk || rpk) under a domain
+ * tag; XChaCha20-Poly1305 over the Payload bytes with the exact Header
+ * bytes as associated data; then an Ed25519 signature (struct
+ * cairn_signer) over the domain-separated digest of header and
+ * ciphertext.
+ *
+ * Opening runs in the order a receiver must check, one call per step, so
+ * that the daemon can put its own checks (recipient function, duplicates)
+ * between them:
+ *
+ *   cairn_envelope_parse()    size, outer structure, field lengths
+ *   cairn_envelope_verify()   signature with the signer's key, then the
+ *                             header is parsed and checked field by field
+ *   cairn_envelope_check_time()  expiry and clock skew
+ *   cairn_envelope_decrypt()  recipient key, authenticated decryption,
+ *                             payload decoded and checked
+ *
+ * Nothing in the header is personal data; everything personal is in the
+ * payload.
+ */
+#ifndef CAIRN_PROTO_ENVELOPE_H
+#define CAIRN_PROTO_ENVELOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/bookwire.h"
+#include "proto/error.h"
+#include "proto/kind.h"
+#include "proto/payload.h"
+#include "proto/sig.h"
+#include "proto/validate.h"
+
+#define CAIRN_WIRE_VERSION	1
+#define CAIRN_ENVELOPE_MAX_BYTES (CAIRN_PAYLOAD_MAX_BYTES + 65536)
+#define CAIRN_HEADER_MAX_BYTES	1024
+#define CAIRN_NONCE_BYTES	24
+#define CAIRN_CLOCK_SKEW_MS	(5 * 60 * 1000)	/* tolerated future skew */
+
+struct cairn_header {
+	uint32_t	version;
+	uint8_t		msg_id[CAIRN_MSG_ID_BYTES];
+	enum cairn_kind	kind;
+	char		from_org[CAIRN_ORG_ID_MAX + 1];
+	char		from_function[CAIRN_FUNCTION_MAX + 1];
+	char		to_org[CAIRN_ORG_ID_MAX + 1];
+	char		to_function[CAIRN_FUNCTION_MAX + 1];
+	int64_t		created_ms;
+	int64_t		expires_ms;
+	uint8_t		conversation_id[CAIRN_MSG_ID_BYTES];
+	bool		has_reply_to;
+	uint8_t		in_reply_to[CAIRN_MSG_ID_BYTES];
+	uint8_t		sender_key_id[CAIRN_KEY_ID_BYTES];
+	uint8_t		recipient_key_id[CAIRN_KEY_ID_BYTES];
+};
+
+struct cairn_envelope;
+
+/*
+ * Seals payload p for the recipient key rcpt and signs it with signer.
+ * The caller fills in hdr: kind (must equal p->kind), addresses, times,
+ * msg_id and conversation_id (cairn_envelope_new_id() makes them), and
+ * in_reply_to if any.  Seal sets hdr->version and both key ids.  *out is
+ * malloc'ed Envelope bytes, caller frees.
+ * Returns 0, CAIRN_EKIND, CAIRN_EADDRESS, CAIRN_EFIELD (times), any code
+ * of cairn_payload_encode(), the signer's error, or -ENOMEM.
+ */
+int	cairn_envelope_seal(struct cairn_header *hdr,
+	    const struct cairn_payload *p, const struct cairn_pubkey *rcpt,
+	    const struct cairn_signer *signer, uint8_t **out, size_t *outlen)
+	    CAIRN_MUSTCHECK;
+
+/* Fills id with 16 random bytes. */
+void	cairn_envelope_new_id(uint8_t id[static CAIRN_MSG_ID_BYTES]);
+
+/*
+ * Step 1: checks the size (<= CAIRN_ENVELOPE_MAX_BYTES), parses the outer
+ * Envelope and checks field lengths; remembers the hash of the bytes.
+ * *out is freed with cairn_envelope_free().
+ * Returns 0, CAIRN_ETOOBIG, CAIRN_ETRUNCATED (empty), CAIRN_EMALFORMED,
+ * CAIRN_EFIELD or -ENOMEM.
+ */
+int	cairn_envelope_parse(struct cairn_envelope **out, const uint8_t *buf,
+	    size_t len) CAIRN_MUSTCHECK;
+
+/* The unsigned signer key id, to look the key up before step 2. */
+const uint8_t *cairn_envelope_signer_key_id(const struct cairn_envelope *e);
+
+/* BLAKE2b-256 of the whole envelope as received (for receipts, audit). */
+const uint8_t *cairn_envelope_hash(const struct cairn_envelope *e);
+
+/*
+ * Step 2: verifies the signature with key (which belongs to org
+ * signer_org), then parses and checks the header: version, lengths,
+ * addresses, kind, times, sender_key_id equal to the signer key id and
+ * from_org equal to signer_org, created_ms within key's validity window.
+ * Returns 0, CAIRN_EKEYMISMATCH (key is not the one named), CAIRN_EBADSIG,
+ * CAIRN_EMALFORMED, CAIRN_EVERSION, CAIRN_EFIELD, CAIRN_EADDRESS,
+ * CAIRN_EKIND, CAIRN_ESENDER or CAIRN_EKEYEXPIRED.
+ */
+int	cairn_envelope_verify(struct cairn_envelope *e,
+	    const struct cairn_pubkey *key, const char *signer_org)
+	    CAIRN_MUSTCHECK;
+
+/* The verified header, or NULL before cairn_envelope_verify() succeeded. */
+const struct cairn_header *cairn_envelope_header(const struct cairn_envelope *e);
+
+/*
+ * Step 3: now_ms >= expires_ms -> CAIRN_EEXPIRED; created more than
+ * CAIRN_CLOCK_SKEW_MS in the future -> CAIRN_EFUTURE.  Needs step 2.
+ */
+int	cairn_envelope_check_time(const struct cairn_envelope *e,
+	    int64_t now_ms) CAIRN_MUSTCHECK;
+
+/*
+ * Step 4: opens the ciphertext with unsealer (finds our key by the
+ * header's recipient key id), decodes and validates the payload, and
+ * checks that its kind matches the header's.  *out is freed with
+ * cairn_payload_free().  Needs step 2.
+ * Returns 0, CAIRN_EINVAL (not verified), CAIRN_ENORECIPIENTKEY,
+ * CAIRN_EDECRYPT, CAIRN_EBADPAYLOAD, CAIRN_EKIND, or -ENOMEM.
+ */
+int	cairn_envelope_decrypt(const struct cairn_envelope *e,
+	    const struct cairn_unsealer *unsealer, int64_t now_ms,
+	    struct cairn_payload **out) CAIRN_MUSTCHECK;
+
+/* Frees; NULL is allowed. */
+void	cairn_envelope_free(struct cairn_envelope *e);
+
+/*
+ * Parses only the header of Envelope bytes WITHOUT verifying the
+ * signature: for a sender reading back its own stored envelopes, which it
+ * verified when it sealed them.  Never use it on bytes from a peer.
+ * Returns 0, CAIRN_ETOOBIG, CAIRN_EMALFORMED, CAIRN_EFIELD, ...
+ */
+int	cairn_envelope_peek_header(const uint8_t *buf, size_t len,
+	    struct cairn_header *hdr) CAIRN_MUSTCHECK;
+
+#endif

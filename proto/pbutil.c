@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bounded protobuf-c unpacking (see pbutil.h).  protobuf-c has no depth or
+ * size limits of its own; our schema has no recursion, and this budget
+ * caps what a hostile message can make us allocate.  Freed blocks are
+ * wiped, since decrypted payloads are unpacked through it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "proto/pbutil.h"
+
+/* Each block carries its size in front so that free can return it. */
+struct block {
+	size_t	size;
+	max_align_t align[];
+};
+
+static void *
+budget_alloc(void *arg, size_t size)
+{
+	struct cairn_pb_budget *b = arg;
+	struct block *blk;
+
+	if (size > b->left || size > SIZE_MAX - sizeof(*blk))
+		return NULL;
+	if ((blk = malloc(sizeof(*blk) + size)) == NULL)
+		return NULL;
+	blk->size = size;
+	b->left -= size;
+	return blk->align;
+}
+
+static void
+budget_free(void *arg, void *p)
+{
+	struct cairn_pb_budget *b = arg;
+	struct block *blk;
+
+	if (p == NULL)
+		return;
+	blk = (struct block *)((char *)p - offsetof(struct block, align));
+	b->left += blk->size;
+	/* Unpacked payloads hold personal data: wipe whatever was handed out. */
+	sodium_memzero(blk->align, blk->size);
+	free(blk);
+}
+
+void
+cairn_pb_budget_init(struct cairn_pb_budget *b, size_t budget)
+{
+	b->alloc.alloc = budget_alloc;
+	b->alloc.free = budget_free;
+	b->alloc.allocator_data = b;
+	b->left = budget;
+}
+
+ProtobufCMessage *
+cairn_pb_unpack(const ProtobufCMessageDescriptor *desc,
+    struct cairn_pb_budget *b, const uint8_t *buf, size_t len)
+{
+	cairn_pb_budget_init(b, 2 * len + 65536);
+	return protobuf_c_message_unpack(desc, &b->alloc, len, buf);
+}
+
+void
+cairn_pb_free(ProtobufCMessage *msg, struct cairn_pb_budget *b)
+{
+	if (msg != NULL)
+		protobuf_c_message_free_unpacked(msg, &b->alloc);
+}
+
+int
+cairn_pb_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *outlen)
+{
+	size_t	 len;
+	uint8_t	*buf;
+
+	len = protobuf_c_message_get_packed_size(msg);
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		return -ENOMEM;
+	protobuf_c_message_pack(msg, buf);
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int
+cairn_pb_exact(uint8_t *dst, const ProtobufCBinaryData *src, size_t n)
+{
+	if (src->len != n || (n && src->data == NULL))
+		return -1;
+	memcpy(dst, src->data, n);
+	return 0;
+}

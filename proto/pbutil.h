@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bounded protobuf-c unpacking, for proto/ modules only (it exposes
+ * protobuf-c types).  Every unpack of untrusted bytes goes through an
+ * allocator with a byte budget, after the caller has checked the length.
+ */
+#ifndef CAIRN_PROTO_PBUTIL_H
+#define CAIRN_PROTO_PBUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+struct cairn_pb_budget {
+	ProtobufCAllocator	alloc;
+	size_t			left;
+};
+
+/* Prepares an allocator that refuses to hand out more than budget bytes. */
+void	cairn_pb_budget_init(struct cairn_pb_budget *b, size_t budget);
+
+/*
+ * Unpacks len bytes as desc with a budget of 2 * len + 64 KiB.  Returns the
+ * message, or NULL if it does not parse or exceeds the budget.  Free it
+ * with cairn_pb_free(msg, b).
+ */
+ProtobufCMessage *cairn_pb_unpack(const ProtobufCMessageDescriptor *desc,
+	    struct cairn_pb_budget *b, const uint8_t *buf, size_t len);
+
+/*
+ * Frees a message unpacked with cairn_pb_unpack(), wiping every block;
+ * NULL is allowed.
+ */
+void	cairn_pb_free(ProtobufCMessage *msg, struct cairn_pb_budget *b);
+
+/*
+ * Packs msg into a malloc'ed buffer.  Returns 0 or -ENOMEM.
+ */
+int	cairn_pb_pack(const ProtobufCMessage *msg, uint8_t **out,
+	    size_t *outlen);
+
+/* Copies a bytes field of exactly n bytes; returns 0 or -1. */
+int	cairn_pb_exact(uint8_t *dst, const ProtobufCBinaryData *src, size_t n);
+
+#endif
