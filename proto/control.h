@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local control protocol between libcairn and its own daemon, over a
+ * ZeroMQ ipc socket: one ClientRequest, one ClientReply.  Plain C structs
+ * here, protobuf on the wire; both sides check what they decode.
+ *
+ * Payloads travel as Payload bytes (proto/payload.h) that the daemon
+ * decodes and validates itself; decrypted payloads come back the same way
+ * for `show`.
+ */
+#ifndef CAIRN_PROTO_CONTROL_H
+#define CAIRN_PROTO_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/error.h"
+#include "proto/kind.h"
+#include "proto/payload.h"
+#include "proto/sig.h"
+#include "proto/validate.h"
+
+#define CAIRN_CTL_VERSION	1
+#define CAIRN_CTL_MAX_BYTES	(CAIRN_PAYLOAD_MAX_BYTES + 65536)
+#define CAIRN_CTL_LIST_MAX	10000	/* messages in one reply */
+#define CAIRN_STATE_MAX		16
+
+enum cairn_ctl_command {
+	CAIRN_CTL_NONE = 0,
+	CAIRN_CTL_SUBMIT = 1,
+	CAIRN_CTL_STATUS = 2,
+	CAIRN_CTL_OUTBOX = 3,
+	CAIRN_CTL_INBOX = 4,
+	CAIRN_CTL_SHOW = 5,
+	CAIRN_CTL_PING = 6,
+	CAIRN_CTL_MAX = 6
+};
+
+struct cairn_ctl_request {
+	enum cairn_ctl_command command;
+	/* submit */
+	char		 from_function[CAIRN_FUNCTION_MAX + 1];
+	char		 to_org[CAIRN_ORG_ID_MAX + 1];
+	char		 to_function[CAIRN_FUNCTION_MAX + 1];
+	const uint8_t	*payload;	/* encode: borrowed; decode: points */
+	size_t		 payload_len;	/* into the request's own storage */
+	bool		 has_reply_to;
+	uint8_t		 in_reply_to[CAIRN_MSG_ID_BYTES];
+	uint32_t	 ttl_s;
+	/* status, show */
+	uint8_t		 msg_id[CAIRN_MSG_ID_BYTES];
+	/* inbox, outbox */
+	char		 function[CAIRN_FUNCTION_MAX + 1];	/* "" = all */
+	uint32_t	 limit;
+};
+
+struct cairn_ctl_info {
+	uint8_t		 msg_id[CAIRN_MSG_ID_BYTES];
+	bool		 outgoing;
+	enum cairn_kind	 kind;
+	char		 from_org[CAIRN_ORG_ID_MAX + 1];
+	char		 from_function[CAIRN_FUNCTION_MAX + 1];
+	char		 to_org[CAIRN_ORG_ID_MAX + 1];
+	char		 to_function[CAIRN_FUNCTION_MAX + 1];
+	char		 state[CAIRN_STATE_MAX];
+	uint32_t	 attempts;
+	int		 last_error;
+	char		 last_error_text[128];
+	int64_t		 created_ms;
+	int64_t		 expires_ms;
+	int64_t		 receipt_ms;
+	int64_t		 next_attempt_ms;
+	uint8_t		 envelope_hash[CAIRN_HASH_BYTES];
+	uint8_t		 conversation_id[CAIRN_MSG_ID_BYTES];
+	bool		 has_reply_to;
+	uint8_t		 in_reply_to[CAIRN_MSG_ID_BYTES];
+};
+
+struct cairn_ctl_reply {
+	int		 code;		/* 0 or negative */
+	char		 error[256];	/* text for a refusal */
+	uint8_t		 msg_id[CAIRN_MSG_ID_BYTES];	/* submit */
+	struct cairn_ctl_info *infos;	/* malloc'ed */
+	size_t		 ninfos;
+	uint8_t		*payload;	/* show: malloc'ed Payload bytes */
+	size_t		 payload_len;
+};
+
+/* A decoded request; owns the storage its payload pointer points into. */
+struct cairn_ctl_request_msg;
+
+/*
+ * Encodes a request.  *out is malloc'ed; the caller wipes and frees it
+ * (it may hold a payload).  Returns 0, CAIRN_EINVAL or -ENOMEM.
+ */
+int	cairn_ctl_request_encode(const struct cairn_ctl_request *req,
+	    uint8_t **out, size_t *outlen) CAIRN_MUSTCHECK;
+
+/*
+ * Decodes and checks a request: size (<= CAIRN_CTL_MAX_BYTES), version
+ * (CAIRN_EVERSION), command in range, lengths of ids, function and
+ * address syntax where present.  *req points into *msg, which is freed
+ * (and wiped) with cairn_ctl_request_free().
+ * Returns 0, CAIRN_ETOOBIG, CAIRN_EMALFORMED, CAIRN_EVERSION, CAIRN_EFIELD,
+ * CAIRN_EADDRESS, CAIRN_EFUNCTION or -ENOMEM.
+ */
+int	cairn_ctl_request_decode(struct cairn_ctl_request_msg **msg,
+	    const struct cairn_ctl_request **req, const uint8_t *buf,
+	    size_t len) CAIRN_MUSTCHECK;
+
+void	cairn_ctl_request_free(struct cairn_ctl_request_msg *msg);
+
+/*
+ * Encodes a reply.  *out is malloc'ed; caller wipes (payload) and frees.
+ * Returns 0 or -ENOMEM.
+ */
+int	cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep,
+	    uint8_t **out, size_t *outlen) CAIRN_MUSTCHECK;
+
+/*
+ * Decodes and checks a reply into rep (infos and payload malloc'ed; free
+ * with cairn_ctl_reply_clear()).
+ * Returns 0, CAIRN_ETOOBIG, CAIRN_EMALFORMED, CAIRN_EFIELD or -ENOMEM.
+ */
+int	cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
+	    size_t len) CAIRN_MUSTCHECK;
+
+/* Frees (and wipes the payload of) what a decoded reply holds. */
+void	cairn_ctl_reply_clear(struct cairn_ctl_reply *rep);
+
+#endif
