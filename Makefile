@@ -28,11 +28,11 @@ SYSTEMDUNITDIR	?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 
 VERSION		:= 0.1.0
 
 # Debian packages behind each pkg-config module (and the tools we run).
-PKGS		:= libzmq libsodium lmdb libprotobuf-c inih libsystemd
+PKGS		:= libzmq libsodium lmdb libprotobuf-c inih libsystemd jansson
 TEST_PKGS	:= cmocka
 DEB_PKGS	:= build-essential pkg-config libzmq3-dev libsodium-dev \
 		   liblmdb-dev libprotobuf-c-dev protobuf-c-compiler \
-		   libinih-dev libsystemd-dev libcmocka-dev
+		   libinih-dev libsystemd-dev libjansson-dev libcmocka-dev
 
 ifeq ($(SANITIZE),1)
 B		:= build/san

@@ -55,15 +55,18 @@ struct cairn_pubfile {
 /*
  * Generates a new organisation: DIR/ORG.secret (0600) and DIR/ORG.pub, one
  * signing and one encryption key valid from now_ms for valid_ms, and a
- * CURVE pair.  Refuses to overwrite either file.
- * Returns 0, CAIRN_EORGID, CAIRN_EEXIST or -errno.
+ * CURVE pair.  Refuses to overwrite either file.  Times are stored in
+ * whole seconds (rounded down).
+ * Returns 0, CAIRN_EORGID (also for the reserved id "federation"),
+ * CAIRN_EEXIST, CAIRN_EINVAL (valid_ms under a second, or times outside
+ * 1970..9999) or -errno.
  */
 int	cairn_keyfile_generate(const char *dir, const char *org,
 	    int64_t now_ms, int64_t valid_ms) CAIRN_MUSTCHECK;
 
 /*
  * Generates DIR/federation.secret (0600) and DIR/federation.pub.
- * Returns 0, CAIRN_EEXIST or -errno.
+ * Returns 0, CAIRN_EEXIST, CAIRN_EINVAL (as above) or -errno.
  */
 int	cairn_keyfile_generate_federation(const char *dir, int64_t now_ms,
 	    int64_t valid_ms) CAIRN_MUSTCHECK;
@@ -72,19 +75,25 @@ int	cairn_keyfile_generate_federation(const char *dir, int64_t now_ms,
  * Rotation: adds a new signing and encryption key, valid from from_ms for
  * valid_ms, to an organisation's secret file and public file (rewritten
  * atomically, secret stays 0600).  Old keys stay until they expire; keys
- * whose window ended before now_ms are dropped.
- * Returns 0, CAIRN_EKEYFILE, CAIRN_EKEYPERM, CAIRN_ETOOBIG (too many keys)
- * or -errno.
+ * whose window ended before now_ms are dropped.  Both files are written
+ * to temporary files in their directories first, then renamed (secret
+ * file first).  A public file that exists must be one of the same
+ * organisation.
+ * Returns 0, CAIRN_EKEYFILE (malformed, or pub_path belongs to another
+ * organisation), CAIRN_EKEYPERM, CAIRN_EKEYTYPE (a public or a federation
+ * file as secret_path), CAIRN_ETOOBIG (too many keys), CAIRN_EINVAL (bad
+ * window) or -errno.
  */
 int	cairn_keyfile_rotate(const char *secret_path, const char *pub_path,
 	    int64_t now_ms, int64_t from_ms, int64_t valid_ms) CAIRN_MUSTCHECK;
 
 /*
  * Loads a secret key file.  Refuses a file that group or others can read,
- * a symlink, a file over CAIRN_KEYFILE_MAX_BYTES, and any malformed line.
- * *out is freed with cairn_keyfile_secret_free().
- * Returns 0, CAIRN_EKEYPERM, CAIRN_EKEYFILE, CAIRN_EKEYTYPE (a public
- * file), CAIRN_ETOOBIG, -ENOMEM or -errno.
+ * a symlink (-ELOOP), a file over CAIRN_KEYFILE_MAX_BYTES, and any
+ * malformed line.  A public file is reported as CAIRN_EKEYTYPE whatever
+ * its mode.  *out is freed with cairn_keyfile_secret_free().
+ * Returns 0, CAIRN_EKEYPERM, CAIRN_EKEYFILE (also: not a regular file),
+ * CAIRN_EKEYTYPE (a public file), CAIRN_ETOOBIG, -ENOMEM or -errno.
  */
 int	cairn_keyfile_secret_load(struct cairn_secret **out, const char *path)
 	    CAIRN_MUSTCHECK;
@@ -132,7 +141,8 @@ int	cairn_keyfile_curve_secret(const struct cairn_secret *sec,
 	    uint8_t pk[static 32], uint8_t sk[static 32]) CAIRN_MUSTCHECK;
 
 /*
- * Loads a public key file.  *out is malloc'ed, free with free().
+ * Loads a public key file (not through a symlink: -ELOOP).  *out is
+ * malloc'ed, free with free().
  * Returns 0, CAIRN_EKEYFILE, CAIRN_EKEYTYPE (a secret file), CAIRN_ETOOBIG,
  * -ENOMEM or -errno.
  */
