@@ -3,8 +3,10 @@
  * The address book: compiled from an operator-edited INI source, signed by
  * the federation key, verified on load, and looked up by every daemon.
  *
- * Source format (paths relative to the source file; unknown keys and
- * malformed values are errors reported as file:line):
+ * Source format (paths relative to the source file; unknown sections and
+ * keys, duplicate keys and sections, and malformed values are errors
+ * reported as file:line; lines are at most 197 bytes, libinih's limit, and
+ * indented continuation lines are refused):
  *
  *   [org lerum.elevhalsa]
  *   name = Lerums kommun, elevhälsa
@@ -36,10 +38,14 @@ struct cairn_book;
  * Compiles the source at path into AddressBook data, signs it with the
  * federation secret fed, and returns SignedAddressBook bytes in *out
  * (malloc'ed, caller frees).  issued = now_ms, expires = now_ms + valid_ms.
- * On a source error, err (if not NULL) receives "file:line: what".
- * Returns 0, CAIRN_EBOOKSOURCE, CAIRN_EBOOKDUP, CAIRN_EKEYFILE (a listed
- * public key file is bad; err names it), CAIRN_EKEYTYPE (fed is not a
- * federation key), CAIRN_ENOKEY, -ENOMEM or -errno.
+ * On a source error, err (if not NULL) receives "file:line: what"; only
+ * the first error is reported.
+ * Returns 0, CAIRN_EBOOKSOURCE, CAIRN_EBOOKDUP (a duplicate [org] or
+ * [function] section, or two organisations with one CURVE key),
+ * CAIRN_EKEYFILE (a listed public key file is bad; err names it),
+ * CAIRN_EKEYTYPE (fed is not a federation key), CAIRN_ENOKEY, CAIRN_EINVAL
+ * (valid_ms <= 0 or overflows), CAIRN_ETOOBIG (source or book too large),
+ * -ENOMEM or -errno (the source, or a listed key file, cannot be read).
  */
 int	cairn_book_compile(const char *source_path, uint64_t serial,
 	    int64_t now_ms, int64_t valid_ms, const struct cairn_secret *fed,
@@ -59,7 +65,11 @@ int	cairn_book_parse(struct cairn_book **out, const uint8_t *buf,
 	    size_t len, const uint8_t fed_pk[static 32], uint64_t min_serial,
 	    int64_t now_ms) CAIRN_MUSTCHECK;
 
-/* Reads a book file (bounded size) and calls cairn_book_parse(). */
+/*
+ * Reads a book file (a regular file of at most CAIRN_BOOK_MAX_BYTES, else
+ * -EINVAL or CAIRN_ETOOBIG) and calls cairn_book_parse().  Also returns
+ * -errno when the file cannot be read.
+ */
 int	cairn_book_load(struct cairn_book **out, const char *path,
 	    const uint8_t fed_pk[static 32], uint64_t min_serial,
 	    int64_t now_ms) CAIRN_MUSTCHECK;

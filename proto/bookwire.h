@@ -61,7 +61,9 @@ struct cairn_bookdata {
 
 /*
  * Encodes book as AddressBook bytes.  *out is malloc'ed, caller frees.
- * Returns 0, CAIRN_EINVAL (shape check failed), or -ENOMEM.
+ * book must pass the same checks as cairn_bookwire_decode() applies.
+ * Returns 0, CAIRN_EINVAL (shape check failed, duplicates included),
+ * CAIRN_ETOOBIG (more than CAIRN_BOOK_MAX_BYTES), or -ENOMEM.
  */
 int	cairn_bookwire_encode(const struct cairn_bookdata *book, uint8_t **out,
 	    size_t *outlen) CAIRN_MUSTCHECK;
@@ -71,6 +73,20 @@ int	cairn_bookwire_encode(const struct cairn_bookdata *book, uint8_t **out,
  * names, key lengths and key ids (key_id must equal cairn_sig_keyid(pk)),
  * orgnr, endpoint, no duplicate organisation or function, counts within
  * the CAIRN_BOOK_MAX_* limits.  *out is freed with cairn_bookwire_free().
+ *
+ * In detail: the bytes are unpacked with an allocation budget (8 times
+ * their size plus 64 KiB) and must be exactly the encoding this module
+ * produces (no unknown, repeated or reordered fields, no NUL inside a
+ * string; else CAIRN_EMALFORMED).  Every organisation has 1 to
+ * CAIRN_BOOK_MAX_KEYS signing and encryption keys with valid_from <
+ * valid_until, a 32-byte CURVE key and a non-empty single-line name
+ * (CAIRN_EFIELD / CAIRN_ESTRING); kinds are 1..CAIRN_KIND_MAX and listed
+ * once; guarantee_days is at most 365 and non-zero when the function
+ * accepts consultation requests (CAIRN_EFIELD); "admin" and "auditor"
+ * are reserved function names (CAIRN_EFUNCTION).  Duplicates refused
+ * with CAIRN_EBOOKDUP: an organisation id, a function within an
+ * organisation, a CURVE key or a signing key id across the book, an
+ * encryption key id within an organisation.  issued_ms < expires_ms.
  * Returns 0, CAIRN_ETOOBIG, CAIRN_EMALFORMED, CAIRN_EFIELD, CAIRN_EORGID,
  * CAIRN_EFUNCTION, CAIRN_EORGNR, CAIRN_EENDPOINT, CAIRN_ESTRING,
  * CAIRN_EBOOKDUP, or -ENOMEM.
@@ -83,7 +99,8 @@ void	cairn_bookwire_free(struct cairn_bookdata *book);
 
 /*
  * Wraps signed AddressBook bytes as SignedAddressBook bytes.  *out is
- * malloc'ed.  Returns 0 or -ENOMEM.
+ * malloc'ed.  Returns 0, CAIRN_EINVAL (booklen is 0), CAIRN_ETOOBIG (the
+ * result would exceed CAIRN_BOOK_MAX_BYTES) or -ENOMEM.
  */
 int	cairn_bookwire_wrap(const uint8_t *book, size_t booklen,
 	    const uint8_t sig[static CAIRN_SIG_BYTES],
@@ -91,9 +108,11 @@ int	cairn_bookwire_wrap(const uint8_t *book, size_t booklen,
 	    size_t *outlen) CAIRN_MUSTCHECK;
 
 /*
- * Unwraps SignedAddressBook bytes: checks size, parses, checks field
- * lengths.  *book points into a malloc'ed copy the caller frees (*book is
- * the start of that allocation).  Signature and key id are copied out.
+ * Unwraps SignedAddressBook bytes: checks size, parses (canonical encoding
+ * only, as for decode), checks field lengths (book non-empty, signature
+ * CAIRN_SIG_BYTES, key id CAIRN_KEY_ID_BYTES).  *book points into a
+ * malloc'ed copy the caller frees (*book is the start of that
+ * allocation).  Signature and key id are copied out.
  * Returns 0, CAIRN_ETOOBIG, CAIRN_EMALFORMED, CAIRN_EFIELD, or -ENOMEM.
  */
 int	cairn_bookwire_unwrap(const uint8_t *buf, size_t len, uint8_t **book,
