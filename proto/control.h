@@ -113,7 +113,11 @@ void	cairn_ctl_request_free(struct cairn_ctl_request_msg *msg);
 
 /*
  * Encodes a reply.  *out is malloc'ed; caller wipes (payload) and frees.
- * Returns 0 or -ENOMEM.
+ * msg_id is sent only when it is not all zeros.
+ * Returns 0, CAIRN_EINVAL (positive code, unterminated string, an info
+ * with no valid kind, more than CAIRN_CTL_LIST_MAX infos, payload over
+ * CAIRN_PAYLOAD_MAX_BYTES), CAIRN_ETOOBIG (encoded reply over
+ * CAIRN_CTL_MAX_BYTES, which the client would refuse) or -ENOMEM.
  */
 int	cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep,
 	    uint8_t **out, size_t *outlen) CAIRN_MUSTCHECK;

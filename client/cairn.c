@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libcairn client (see cairn.h): one REQ socket to the local daemon, one
+ * request and one reply at a time, each checked by proto/control.c.
+ *
+ * A REQ socket that timed out is stuck waiting for its reply, and a late
+ * reply must never be taken for the answer to the next request, so after
+ * any failed exchange the socket is thrown away and a fresh one is
+ * connected.  Not for: retries (the caller decides), the daemon's side.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "client/cairn.h"
+#include "proto/sig.h"
+
+#define SUN_PATH_BYTES	sizeof(((struct sockaddr_un *)0)->sun_path)
+#define ENDPOINT_MAX	(sizeof("ipc://") + SUN_PATH_BYTES)
+
+struct cairn_client {
+	void	*ctx;
+	void	*sock;
+	int	 timeout_ms;
+	char	 endpoint[ENDPOINT_MAX];
+	char	 error[sizeof(((struct cairn_ctl_reply *)0)->error)];
+};
+
+static int	 sock_open(struct cairn_client *);
+static void	 sock_close(struct cairn_client *);
+static int	 exchange(struct cairn_client *,
+		    const struct cairn_ctl_request *, struct cairn_ctl_reply *);
+static int	 send_request(struct cairn_client *,
+		    const struct cairn_ctl_request *);
+static int	 recv_reply(struct cairn_client *, struct cairn_ctl_reply *);
+static int	 call(struct cairn_client *, const struct cairn_ctl_request *,
+		    struct cairn_ctl_reply *);
+static int	 take_one(const struct cairn_ctl_reply *, const uint8_t *,
+		    struct cairn_ctl_info *);
+static void	 wipe_free(void *, void *);
+static int64_t	 now_ms(void);
+static int	 zerr(void);
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* errno after a failed zmq call, as a cairn code. */
+static int
+zerr(void)
+{
+	int	e = zmq_errno();
+
+	if (e == EAGAIN)
+		return CAIRN_ETIMEOUT;
+	return e > 0 ? -e : CAIRN_EPROTO;
+}
+
+static int
+sock_open(struct cairn_client *c)
+{
+	int64_t	maxsize = CAIRN_CTL_MAX_BYTES;
+	int	linger = 0, rc;
+
+	if ((c->sock = zmq_socket(c->ctx, ZMQ_REQ)) == NULL)
+		return zerr();
+	if (zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) ||
+	    zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &c->timeout_ms,
+	    sizeof(c->timeout_ms)) ||
+	    zmq_setsockopt(c->sock, ZMQ_SNDTIMEO, &c->timeout_ms,
+	    sizeof(c->timeout_ms)) ||
+	    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxsize,
+	    sizeof(maxsize)) ||
+	    zmq_connect(c->sock, c->endpoint) != 0) {
+		rc = zerr();
+		sock_close(c);
+		return rc;
+	}
+	return 0;
+}
+
+static void
+sock_close(struct cairn_client *c)
+{
+	if (c->sock != NULL)
+		zmq_close(c->sock);
+	c->sock = NULL;
+}
+
+int
+cairn_client_open(struct cairn_client **out, const char *socket_path,
+    int timeout_ms)
+{
+	struct cairn_client *c;
+	struct stat st;
+	const char *path = socket_path;
+	int	rc;
+
+	*out = NULL;
+	if (timeout_ms < 0)
+		return CAIRN_EINVAL;
+	if (path == NULL && ((path = getenv(CAIRN_SOCKET_ENV)) == NULL ||
+	    path[0] == '\0'))
+		path = CAIRN_SOCKET_DEFAULT;
+	if (strlen(path) >= SUN_PATH_BYTES)
+		return -ENAMETOOLONG;
+	/* ZeroMQ connects in the background and would just wait: ask first. */
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	c->timeout_ms = timeout_ms ? timeout_ms : CAIRN_TIMEOUT_DEFAULT;
+	(void)snprintf(c->endpoint, sizeof(c->endpoint), "ipc://%s", path);
+	if ((c->ctx = zmq_ctx_new()) == NULL) {
+		rc = zerr();
+		goto fail;
+	}
+	if ((rc = sock_open(c)) != 0)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	cairn_client_close(c);
+	return rc;
+}
+
+void
+cairn_client_close(struct cairn_client *c)
+{
+	if (c == NULL)
+		return;
+	sock_close(c);
+	if (c->ctx != NULL)
+		zmq_ctx_term(c->ctx);
+	sodium_memzero(c, sizeof(*c));
+	free(c);
+}
+
+const char *
+cairn_client_error(const struct cairn_client *c)
+{
+	return c->error;
+}
+
+/* ZeroMQ owns the request once sent; this is how it gives it back. */
+static void
+wipe_free(void *data, void *hint)
+{
+	sodium_memzero(data, (size_t)(uintptr_t)hint);
+	free(data);
+}
+
+static int
+send_request(struct cairn_client *c, const struct cairn_ctl_request *req)
+{
+	zmq_msg_t msg;
+	uint8_t	*buf;
+	size_t	 len;
+	int	 rc;
+
+	if ((rc = cairn_ctl_request_encode(req, &buf, &len)) != 0)
+		return rc;
+	/* Zero-copy, so that no unwiped copy of a payload is left behind. */
+	if (zmq_msg_init_data(&msg, buf, len, wipe_free,
+	    (void *)(uintptr_t)len) != 0) {
+		wipe_free(buf, (void *)(uintptr_t)len);
+		return -ENOMEM;
+	}
+	if (zmq_msg_send(&msg, c->sock, 0) < 0) {
+		rc = zerr();
+		zmq_msg_close(&msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int
+recv_reply(struct cairn_client *c, struct cairn_ctl_reply *rep)
+{
+	zmq_msg_t msg;
+	int	rc, more;
+
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, c->sock, 0) < 0) {
+		rc = zerr();
+		zmq_msg_close(&msg);
+		return rc;
+	}
+	more = zmq_msg_more(&msg);
+	rc = cairn_ctl_reply_decode(rep, zmq_msg_data(&msg),
+	    zmq_msg_size(&msg));
+	sodium_memzero(zmq_msg_data(&msg), zmq_msg_size(&msg));
+	zmq_msg_close(&msg);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc != 0 || more) {
+		/* The socket is reset after this; the rest is never read. */
+		cairn_ctl_reply_clear(rep);
+		return CAIRN_EPROTO;
+	}
+	return 0;
+}
+
+static int
+exchange(struct cairn_client *c, const struct cairn_ctl_request *req,
+    struct cairn_ctl_reply *rep)
+{
+	int	rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (c->sock == NULL && (rc = sock_open(c)) != 0)
+		return rc;
+	if ((rc = send_request(c, req)) == 0 &&
+	    (rc = recv_reply(c, rep)) == 0)
+		return 0;
+	/* Encoding refused it: nothing was sent, the socket is still good. */
+	if (rc == CAIRN_EINVAL)
+		return rc;
+	sock_close(c);
+	(void)sock_open(c);
+	return rc;
+}
+
+/*
+ * One exchange; a refusal by the daemon becomes its code, with its text
+ * kept for cairn_client_error().
+ */
+static int
+call(struct cairn_client *c, const struct cairn_ctl_request *req,
+    struct cairn_ctl_reply *rep)
+{
+	int	rc;
+
+	c->error[0] = '\0';
+	if ((rc = exchange(c, req, rep)) != 0)
+		return rc;
+	if (rep->code != 0) {
+		rc = rep->code;
+		memcpy(c->error, rep->error, sizeof(c->error));
+		cairn_ctl_reply_clear(rep);
+		return rc;
+	}
+	return 0;
+}
+
+static int
+take_one(const struct cairn_ctl_reply *rep, const uint8_t *id,
+    struct cairn_ctl_info *out)
+{
+	if (rep->ninfos != 1 ||
+	    memcmp(rep->infos[0].msg_id, id, CAIRN_MSG_ID_BYTES) != 0)
+		return CAIRN_EPROTO;
+	if (out != NULL)
+		*out = rep->infos[0];
+	return 0;
+}
+
+int
+cairn_client_submit(struct cairn_client *c, const char *from_function,
+    const char *to_address, const struct cairn_payload *p,
+    const uint8_t *in_reply_to, uint8_t msg_id[static CAIRN_MSG_ID_BYTES])
+{
+	static const uint8_t zero[CAIRN_MSG_ID_BYTES];
+	struct cairn_ctl_request req;
+	struct cairn_ctl_reply rep;
+	uint8_t	*pl = NULL;
+	size_t	 pllen = 0;
+	int	 rc;
+
+	memset(msg_id, 0, CAIRN_MSG_ID_BYTES);
+	memset(&req, 0, sizeof(req));
+	c->error[0] = '\0';
+	if (from_function == NULL || cairn_valid_function(from_function) != 0)
+		return CAIRN_EFUNCTION;
+	if ((rc = cairn_valid_address(to_address, req.to_org,
+	    req.to_function)) != 0)
+		return rc;
+	if (p == NULL)
+		return CAIRN_EINVAL;
+	if ((rc = cairn_payload_encode(p, now_ms(), &pl, &pllen)) != 0)
+		return rc;
+	if (pllen > CAIRN_PAYLOAD_MAX_BYTES) {
+		rc = CAIRN_ETOOBIG;
+		goto out;
+	}
+	req.command = CAIRN_CTL_SUBMIT;
+	(void)snprintf(req.from_function, sizeof(req.from_function), "%s",
+	    from_function);
+	req.payload = pl;
+	req.payload_len = pllen;
+	if (in_reply_to != NULL) {
+		req.has_reply_to = true;
+		memcpy(req.in_reply_to, in_reply_to, CAIRN_MSG_ID_BYTES);
+	}
+	if ((rc = call(c, &req, &rep)) != 0)
+		goto out;
+	if (memcmp(rep.msg_id, zero, sizeof(zero)) == 0)
+		rc = CAIRN_EPROTO;
+	else
+		memcpy(msg_id, rep.msg_id, CAIRN_MSG_ID_BYTES);
+	cairn_ctl_reply_clear(&rep);
+out:
+	sodium_memzero(pl, pllen);
+	free(pl);
+	return rc;
+}
+
+int
+cairn_client_status(struct cairn_client *c,
+    const uint8_t id[static CAIRN_MSG_ID_BYTES], struct cairn_ctl_info *out)
+{
+	struct cairn_ctl_request req;
+	struct cairn_ctl_reply rep;
+	int	rc;
+
+	memset(&req, 0, sizeof(req));
+	req.command = CAIRN_CTL_STATUS;
+	memcpy(req.msg_id, id, CAIRN_MSG_ID_BYTES);
+	if ((rc = call(c, &req, &rep)) != 0)
+		return rc;
+	rc = take_one(&rep, id, out);
+	cairn_ctl_reply_clear(&rep);
+	return rc;
+}
+
+int
+cairn_client_list(struct cairn_client *c, enum cairn_ctl_command which,
+    const char *function, struct cairn_ctl_info **out, size_t *n)
+{
+	struct cairn_ctl_request req;
+	struct cairn_ctl_reply rep;
+	int	rc;
+
+	*out = NULL;
+	*n = 0;
+	c->error[0] = '\0';
+	if (which != CAIRN_CTL_OUTBOX && which != CAIRN_CTL_INBOX)
+		return CAIRN_EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.command = which;
+	if (function != NULL && function[0] != '\0') {
+		if (cairn_valid_function(function) != 0)
+			return CAIRN_EFUNCTION;
+		(void)snprintf(req.function, sizeof(req.function), "%s",
+		    function);
+	}
+	if ((rc = call(c, &req, &rep)) != 0)
+		return rc;
+	*out = rep.infos;
+	*n = rep.ninfos;
+	rep.infos = NULL;
+	rep.ninfos = 0;
+	cairn_ctl_reply_clear(&rep);
+	return 0;
+}
+
+int
+cairn_client_show(struct cairn_client *c,
+    const uint8_t id[static CAIRN_MSG_ID_BYTES], struct cairn_ctl_info *info,
+    struct cairn_payload **payload)
+{
+	struct cairn_ctl_request req;
+	struct cairn_ctl_reply rep;
+	struct cairn_ctl_info one;
+	int	rc;
+
+	*payload = NULL;
+	memset(&req, 0, sizeof(req));
+	req.command = CAIRN_CTL_SHOW;
+	memcpy(req.msg_id, id, CAIRN_MSG_ID_BYTES);
+	if ((rc = call(c, &req, &rep)) != 0)
+		return rc;
+	if ((rc = take_one(&rep, id, &one)) != 0)
+		goto out;
+	if (rep.payload_len == 0) {
+		rc = CAIRN_EPROTO;
+		goto out;
+	}
+	if ((rc = cairn_payload_decode(payload, rep.payload, rep.payload_len,
+	    now_ms())) != 0)
+		goto out;
+	if ((*payload)->kind != one.kind) {
+		cairn_payload_free(*payload);
+		*payload = NULL;
+		rc = CAIRN_EPROTO;
+		goto out;
+	}
+	if (info != NULL)
+		*info = one;
+out:
+	cairn_ctl_reply_clear(&rep);
+	return rc;
+}
+
+int
+cairn_client_ping(struct cairn_client *c)
+{
+	struct cairn_ctl_request req;
+	struct cairn_ctl_reply rep;
+	int	rc;
+
+	memset(&req, 0, sizeof(req));
+	req.command = CAIRN_CTL_PING;
+	if ((rc = call(c, &req, &rep)) != 0)
+		return rc;
+	cairn_ctl_reply_clear(&rep);
+	return 0;
+}
+
+void
+cairn_msgid_format(char out[static CAIRN_MSGID_HEX_BYTES],
+    const uint8_t id[static CAIRN_MSG_ID_BYTES])
+{
+	cairn_sig_hex(out, id, CAIRN_MSG_ID_BYTES);
+}
+
+int
+cairn_msgid_parse(uint8_t id[static CAIRN_MSG_ID_BYTES], const char *hex)
+{
+	if (hex == NULL || cairn_sig_unhex(id, CAIRN_MSG_ID_BYTES, hex) != 0) {
+		memset(id, 0, CAIRN_MSG_ID_BYTES);
+		return CAIRN_EMALFORMED;
+	}
+	return 0;
+}

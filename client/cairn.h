@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libcairn: the client API for systems that talk to their own
+ * organisation's cairnd (a school's record system, the cairn CLI).
+ *
+ * A client holds one ZeroMQ REQ socket connected to the daemon's local
+ * ipc socket and does one request at a time; it is not thread-safe, so
+ * use one client per thread.  Every call blocks for at most the timeout
+ * given to cairn_client_open().  The daemon decides who may do what from
+ * the caller's Unix user; a refusal comes back as a negative code, and
+ * the daemon's text for it is kept until the next call (cairn_client_error).
+ *
+ * Every function returns 0 or a negative code: -errno for system failures,
+ * CAIRN_E* (proto/error.h) otherwise; cairn_strerror() turns either into
+ * text.  Codes the daemon sends back are passed through unchanged.  The
+ * library never prints, logs or exits.
+ *
+ * Payloads (proto/payload.h) hold personal data: the library wipes every
+ * copy it makes, and callers should free theirs with cairn_payload_free().
+ *
+ * Not for: the daemon's side of the socket (daemon/control.c), or anything
+ * that needs keys.  libcairn never holds a secret key.
+ */
+#ifndef CAIRN_CLIENT_CAIRN_H
+#define CAIRN_CLIENT_CAIRN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/control.h"
+#include "proto/error.h"
+#include "proto/kind.h"
+#include "proto/payload.h"
+#include "proto/validate.h"
+
+#define CAIRN_SOCKET_DEFAULT	"/run/cairn/cairnd.sock"
+#define CAIRN_SOCKET_ENV	"CAIRN_SOCKET"
+#define CAIRN_TIMEOUT_DEFAULT	30000	/* ms */
+#define CAIRN_MSGID_HEX_BYTES	(2 * CAIRN_MSG_ID_BYTES + 1)
+
+struct cairn_client;
+
+/*
+ * Opens a client for the daemon listening on socket_path.  A NULL
+ * socket_path means $CAIRN_SOCKET when set and not empty, else
+ * CAIRN_SOCKET_DEFAULT.  timeout_ms bounds every later send and receive;
+ * 0 means CAIRN_TIMEOUT_DEFAULT.  Nothing is sent yet: use
+ * cairn_client_ping() to see that the daemon answers.
+ * *out is freed with cairn_client_close().
+ * Returns 0, CAIRN_EINVAL (negative timeout), -ENOENT (no socket at that
+ * path: the daemon is not running, or the path is wrong), -ENOTSOCK (the
+ * path is not a socket), -ENAMETOOLONG (path too long for a Unix socket),
+ * another -errno from stat(2) or ZeroMQ, or -ENOMEM.
+ */
+int	cairn_client_open(struct cairn_client **out, const char *socket_path,
+	    int timeout_ms) CAIRN_MUSTCHECK;
+
+/* Closes the socket and frees the client.  NULL is allowed. */
+void	cairn_client_close(struct cairn_client *c);
+
+/*
+ * The daemon's text for the last refusal ("" when the last call did not
+ * come back refused by the daemon).  The string belongs to the client and
+ * stays valid until the next call on it.  It never holds personal data.
+ */
+const char *cairn_client_error(const struct cairn_client *c);
+
+/*
+ * Submits a message: from_function is the local function that sends (the
+ * daemon checks that the caller may send as it), to_address the
+ * recipient's functional address "ORG/FUNCTION", p the payload, and
+ * in_reply_to NULL or the 16-byte id of the message this one answers.
+ * The payload is validated and encoded here first, so that a request
+ * without consent or with a bad identity number is refused before
+ * anything leaves the process.  On success the daemon holds the message
+ * durably in its outbox and msg_id receives its id.
+ * Returns 0; CAIRN_EFUNCTION (from_function); CAIRN_EADDRESS, CAIRN_EORGID
+ * or CAIRN_EFUNCTION (to_address); any code of cairn_payload_validate()
+ * (CAIRN_ECONSENT, CAIRN_EPNR, CAIRN_EPNRDATE, CAIRN_EPNRCHECK,
+ * CAIRN_ESTRING, CAIRN_EDATE, CAIRN_EFIELD, CAIRN_EKIND, CAIRN_ETOOBIG,
+ * ...); CAIRN_ETIMEOUT (no answer in time); CAIRN_EPROTO (the answer is
+ * malformed or lacks the id); -ENOMEM, -errno from ZeroMQ; or the
+ * daemon's refusal (CAIRN_EDENIED, CAIRN_ENOTFOUND, CAIRN_ENOTACCEPTED,
+ * CAIRN_ENOSPACE, CAIRN_EBADPAYLOAD, ...) with its text in
+ * cairn_client_error().
+ */
+int	cairn_client_submit(struct cairn_client *c, const char *from_function,
+	    const char *to_address, const struct cairn_payload *p,
+	    const uint8_t *in_reply_to,
+	    uint8_t msg_id[static CAIRN_MSG_ID_BYTES]) CAIRN_MUSTCHECK;
+
+/*
+ * Fetches the state of one message (outgoing or incoming) into *out.
+ * Returns 0, CAIRN_ETIMEOUT, CAIRN_EPROTO (the daemon did not answer with
+ * exactly that message), -errno, or the daemon's refusal (CAIRN_ENOTFOUND,
+ * CAIRN_EDENIED, ...).
+ */
+int	cairn_client_status(struct cairn_client *c,
+	    const uint8_t id[static CAIRN_MSG_ID_BYTES],
+	    struct cairn_ctl_info *out) CAIRN_MUSTCHECK;
+
+/*
+ * Lists the outbox (which = CAIRN_CTL_OUTBOX) or the inbox
+ * (CAIRN_CTL_INBOX), of one local function or, when function is NULL or
+ * "", of every function the caller may see.  At most CAIRN_CTL_LIST_MAX
+ * entries, in the daemon's order.  *out is malloc'ed (NULL when *n is 0);
+ * free it with free().
+ * Returns 0, CAIRN_EINVAL (which), CAIRN_EFUNCTION (function),
+ * CAIRN_ETIMEOUT, CAIRN_EPROTO, -ENOMEM, -errno, or the daemon's refusal.
+ */
+int	cairn_client_list(struct cairn_client *c,
+	    enum cairn_ctl_command which, const char *function,
+	    struct cairn_ctl_info **out, size_t *n) CAIRN_MUSTCHECK;
+
+/*
+ * Fetches one message with its decrypted content.  info (may be NULL)
+ * receives its state, *payload the decoded and validated payload; free it
+ * with cairn_payload_free().  The daemon records the read in its audit
+ * trail.
+ * Returns 0, CAIRN_ETIMEOUT, CAIRN_EPROTO (wrong message or no payload in
+ * the answer), CAIRN_EMALFORMED / CAIRN_EBADPAYLOAD / CAIRN_ETOOBIG (the
+ * payload does not decode or validate), -ENOMEM, -errno, or the daemon's
+ * refusal (CAIRN_ENOTFOUND, CAIRN_EDENIED, ...).
+ */
+int	cairn_client_show(struct cairn_client *c,
+	    const uint8_t id[static CAIRN_MSG_ID_BYTES],
+	    struct cairn_ctl_info *info, struct cairn_payload **payload)
+	    CAIRN_MUSTCHECK;
+
+/*
+ * Asks the daemon to answer.  Returns 0, CAIRN_ETIMEOUT, CAIRN_EPROTO,
+ * -errno, or the daemon's refusal.
+ */
+int	cairn_client_ping(struct cairn_client *c) CAIRN_MUSTCHECK;
+
+/* Writes a message id as 32 lowercase hex digits and a NUL. */
+void	cairn_msgid_format(char out[static CAIRN_MSGID_HEX_BYTES],
+	    const uint8_t id[static CAIRN_MSG_ID_BYTES]);
+
+/*
+ * Parses exactly 32 hex digits (either case, nothing before or after)
+ * into id.  On failure id is zeroed.  Returns 0 or CAIRN_EMALFORMED.
+ */
+int	cairn_msgid_parse(uint8_t id[static CAIRN_MSG_ID_BYTES],
+	    const char *hex) CAIRN_MUSTCHECK;
+
+#endif

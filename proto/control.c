@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local control protocol (see control.h): ClientRequest and
+ * ClientReply between libcairn and its own daemon.
+ *
+ * Both directions are checked the same way, whoever sent them: size, then
+ * a bounded unpack, then every field.  Requests carry payloads and show
+ * replies carry decrypted payloads, so every buffer that held one is wiped
+ * before it is freed.  What a payload means is not checked here; the
+ * daemon decodes it with proto/payload.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "proto/cairn.pb-c.h"
+#include "proto/control.h"
+#include "proto/pbutil.h"
+
+struct cairn_ctl_request_msg {
+	struct cairn_ctl_request	 req;
+	struct cairn_pb_budget		 budget;
+	Cairn__V1__ClientRequest	*pb;
+};
+
+static int	 copy_str(char *, size_t, const char *);
+static int	 clean_fields(const ProtobufCMessage *);
+static int	 check_name(const char *, size_t, int (*)(const char *));
+static int	 decode_submit(struct cairn_ctl_request *,
+		    const Cairn__V1__Submit *);
+static int	 decode_query(struct cairn_ctl_request *,
+		    const Cairn__V1__Query *, int);
+static int	 encode_info(Cairn__V1__MessageInfo *, Cairn__V1__Address *,
+		    Cairn__V1__Address *, const struct cairn_ctl_info *);
+static int	 decode_info(struct cairn_ctl_info *,
+		    const Cairn__V1__MessageInfo *);
+static int	 decode_addr(char *, char *, const Cairn__V1__Address *);
+static int	 terminated(const char *, size_t);
+
+/* Copies a NUL-terminated string into size bytes; -1 if it does not fit. */
+static int
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t	len;
+
+	if (src == NULL)
+		src = "";
+	if ((len = strlen(src)) >= size)
+		return -1;
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+static int
+terminated(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+/*
+ * Both ends are built from one schema and one version: a field we do not
+ * know means the sender speaks something else, so it is refused rather
+ * than skipped.
+ */
+static int
+clean_fields(const ProtobufCMessage *m)
+{
+	return m == NULL || m->n_unknown_fields == 0;
+}
+
+/* An empty name is allowed; anything else must pass valid(). */
+static int
+check_name(const char *s, size_t max, int (*valid)(const char *))
+{
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	if (strlen(s) > max)
+		return -1;
+	return valid(s) == 0 ? 0 : -1;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+int
+cairn_ctl_request_encode(const struct cairn_ctl_request *req, uint8_t **out,
+    size_t *outlen)
+{
+	Cairn__V1__ClientRequest cr = CAIRN__V1__CLIENT_REQUEST__INIT;
+	Cairn__V1__Submit sub = CAIRN__V1__SUBMIT__INIT;
+	Cairn__V1__Address to = CAIRN__V1__ADDRESS__INIT;
+	Cairn__V1__Query q = CAIRN__V1__QUERY__INIT;
+
+	*out = NULL;
+	*outlen = 0;
+	cr.version = CAIRN_CTL_VERSION;
+	switch (req->command) {
+	case CAIRN_CTL_SUBMIT:
+		if (!terminated(req->from_function,
+		    sizeof(req->from_function)) ||
+		    !terminated(req->to_org, sizeof(req->to_org)) ||
+		    !terminated(req->to_function, sizeof(req->to_function)) ||
+		    cairn_valid_function(req->from_function) != 0 ||
+		    cairn_valid_org_id(req->to_org) != 0 ||
+		    cairn_valid_function(req->to_function) != 0)
+			return CAIRN_EINVAL;
+		if (req->payload == NULL || req->payload_len == 0 ||
+		    req->payload_len > CAIRN_PAYLOAD_MAX_BYTES)
+			return CAIRN_EINVAL;
+		sub.from_function = (char *)req->from_function;
+		to.org = (char *)req->to_org;
+		to.function = (char *)req->to_function;
+		sub.to = &to;
+		sub.payload.data = (uint8_t *)req->payload;
+		sub.payload.len = req->payload_len;
+		if (req->has_reply_to) {
+			sub.in_reply_to.data = (uint8_t *)req->in_reply_to;
+			sub.in_reply_to.len = CAIRN_MSG_ID_BYTES;
+		}
+		sub.ttl_s = req->ttl_s;
+		cr.submit = &sub;
+		break;
+	case CAIRN_CTL_STATUS:
+	case CAIRN_CTL_SHOW:
+		q.msg_id.data = (uint8_t *)req->msg_id;
+		q.msg_id.len = CAIRN_MSG_ID_BYTES;
+		cr.query = &q;
+		break;
+	case CAIRN_CTL_OUTBOX:
+	case CAIRN_CTL_INBOX:
+		if (!terminated(req->function, sizeof(req->function)) ||
+		    check_name(req->function, CAIRN_FUNCTION_MAX,
+		    cairn_valid_function) != 0 ||
+		    req->limit > CAIRN_CTL_LIST_MAX)
+			return CAIRN_EINVAL;
+		q.function = (char *)req->function;
+		q.limit = req->limit;
+		cr.query = &q;
+		break;
+	case CAIRN_CTL_PING:
+		break;
+	default:
+		return CAIRN_EINVAL;
+	}
+	cr.command = (Cairn__V1__Command)req->command;
+	return cairn_pb_pack(&cr.base, out, outlen);
+}
+
+static int
+decode_submit(struct cairn_ctl_request *req, const Cairn__V1__Submit *sub)
+{
+	if (sub == NULL)
+		return CAIRN_EFIELD;
+	if (!clean_fields(&sub->base) ||
+	    (sub->to != NULL && !clean_fields(&sub->to->base)))
+		return CAIRN_EMALFORMED;
+	if (sub->from_function == NULL || sub->from_function[0] == '\0' ||
+	    check_name(sub->from_function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0)
+		return CAIRN_EFUNCTION;
+	if (sub->to == NULL ||
+	    sub->to->org == NULL || sub->to->org[0] == '\0' ||
+	    sub->to->function == NULL || sub->to->function[0] == '\0' ||
+	    check_name(sub->to->org, CAIRN_ORG_ID_MAX,
+	    cairn_valid_org_id) != 0 ||
+	    check_name(sub->to->function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0)
+		return CAIRN_EADDRESS;
+	if (sub->payload.len == 0 || sub->payload.data == NULL)
+		return CAIRN_EFIELD;
+	if (sub->payload.len > CAIRN_PAYLOAD_MAX_BYTES)
+		return CAIRN_ETOOBIG;
+	if (sub->in_reply_to.len != 0) {
+		if (cairn_pb_exact(req->in_reply_to, &sub->in_reply_to,
+		    CAIRN_MSG_ID_BYTES) != 0)
+			return CAIRN_EFIELD;
+		req->has_reply_to = true;
+	}
+	/* Checked above: each fits its buffer. */
+	(void)copy_str(req->from_function, sizeof(req->from_function),
+	    sub->from_function);
+	(void)copy_str(req->to_org, sizeof(req->to_org), sub->to->org);
+	(void)copy_str(req->to_function, sizeof(req->to_function),
+	    sub->to->function);
+	req->payload = sub->payload.data;
+	req->payload_len = sub->payload.len;
+	req->ttl_s = sub->ttl_s;
+	return 0;
+}
+
+static int
+decode_query(struct cairn_ctl_request *req, const Cairn__V1__Query *q,
+    int by_id)
+{
+	if (q == NULL)
+		return CAIRN_EFIELD;
+	if (!clean_fields(&q->base))
+		return CAIRN_EMALFORMED;
+	if (by_id) {
+		if (cairn_pb_exact(req->msg_id, &q->msg_id,
+		    CAIRN_MSG_ID_BYTES) != 0)
+			return CAIRN_EFIELD;
+		if ((q->function != NULL && q->function[0] != '\0') ||
+		    q->limit != 0)
+			return CAIRN_EFIELD;
+		return 0;
+	}
+	if (q->msg_id.len != 0 || q->limit > CAIRN_CTL_LIST_MAX)
+		return CAIRN_EFIELD;
+	if (check_name(q->function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0)
+		return CAIRN_EFUNCTION;
+	(void)copy_str(req->function, sizeof(req->function), q->function);
+	req->limit = q->limit;
+	return 0;
+}
+
+int
+cairn_ctl_request_decode(struct cairn_ctl_request_msg **msg,
+    const struct cairn_ctl_request **req, const uint8_t *buf, size_t len)
+{
+	struct cairn_ctl_request_msg *m;
+	Cairn__V1__ClientRequest *pb;
+	int	rc;
+
+	*msg = NULL;
+	*req = NULL;
+	if (len > CAIRN_CTL_MAX_BYTES)
+		return CAIRN_ETOOBIG;
+	if (len == 0)
+		return CAIRN_EMALFORMED;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return -ENOMEM;
+	/* The budget lives in m: the allocator keeps pointing at it. */
+	pb = (Cairn__V1__ClientRequest *)cairn_pb_unpack(
+	    &cairn__v1__client_request__descriptor, &m->budget, buf, len);
+	if (pb == NULL) {
+		rc = CAIRN_EMALFORMED;
+		goto fail;
+	}
+	m->pb = pb;
+	if (!clean_fields(&pb->base)) {
+		rc = CAIRN_EMALFORMED;
+		goto fail;
+	}
+	if (pb->version != CAIRN_CTL_VERSION) {
+		rc = CAIRN_EVERSION;
+		goto fail;
+	}
+	if ((int)pb->command <= CAIRN_CTL_NONE ||
+	    (int)pb->command > CAIRN_CTL_MAX) {
+		rc = CAIRN_EFIELD;
+		goto fail;
+	}
+	m->req.command = (enum cairn_ctl_command)pb->command;
+	switch (m->req.command) {
+	case CAIRN_CTL_SUBMIT:
+		rc = pb->query != NULL ? CAIRN_EFIELD :
+		    decode_submit(&m->req, pb->submit);
+		break;
+	case CAIRN_CTL_STATUS:
+	case CAIRN_CTL_SHOW:
+		rc = pb->submit != NULL ? CAIRN_EFIELD :
+		    decode_query(&m->req, pb->query, 1);
+		break;
+	case CAIRN_CTL_OUTBOX:
+	case CAIRN_CTL_INBOX:
+		rc = pb->submit != NULL ? CAIRN_EFIELD :
+		    decode_query(&m->req, pb->query, 0);
+		break;
+	default:
+		rc = pb->submit != NULL || pb->query != NULL ?
+		    CAIRN_EFIELD : 0;
+		break;
+	}
+	if (rc != 0)
+		goto fail;
+	*msg = m;
+	*req = &m->req;
+	return 0;
+fail:
+	cairn_ctl_request_free(m);
+	return rc;
+}
+
+void
+cairn_ctl_request_free(struct cairn_ctl_request_msg *m)
+{
+	if (m == NULL)
+		return;
+	/* The budget's free wipes every block, the payload bytes included. */
+	cairn_pb_free((ProtobufCMessage *)m->pb, &m->budget);
+	sodium_memzero(m, sizeof(*m));
+	free(m);
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+static int
+encode_info(Cairn__V1__MessageInfo *mi, Cairn__V1__Address *from,
+    Cairn__V1__Address *to, const struct cairn_ctl_info *in)
+{
+	if (!terminated(in->from_org, sizeof(in->from_org)) ||
+	    !terminated(in->from_function, sizeof(in->from_function)) ||
+	    !terminated(in->to_org, sizeof(in->to_org)) ||
+	    !terminated(in->to_function, sizeof(in->to_function)) ||
+	    !terminated(in->state, sizeof(in->state)) ||
+	    !terminated(in->last_error_text, sizeof(in->last_error_text)))
+		return CAIRN_EINVAL;
+	if ((int)in->kind <= CAIRN_KIND_NONE || in->kind > CAIRN_KIND_MAX ||
+	    in->last_error > 0)
+		return CAIRN_EINVAL;
+	cairn__v1__message_info__init(mi);
+	cairn__v1__address__init(from);
+	cairn__v1__address__init(to);
+	mi->msg_id.data = (uint8_t *)in->msg_id;
+	mi->msg_id.len = CAIRN_MSG_ID_BYTES;
+	mi->outgoing = in->outgoing;
+	mi->kind = (Cairn__V1__Kind)in->kind;
+	from->org = (char *)in->from_org;
+	from->function = (char *)in->from_function;
+	to->org = (char *)in->to_org;
+	to->function = (char *)in->to_function;
+	mi->from = from;
+	mi->to = to;
+	mi->state = (char *)in->state;
+	mi->attempts = in->attempts;
+	mi->last_error = in->last_error;
+	mi->last_error_text = (char *)in->last_error_text;
+	mi->created_ms = in->created_ms;
+	mi->expires_ms = in->expires_ms;
+	mi->receipt_ms = in->receipt_ms;
+	mi->next_attempt_ms = in->next_attempt_ms;
+	mi->envelope_hash.data = (uint8_t *)in->envelope_hash;
+	mi->envelope_hash.len = CAIRN_HASH_BYTES;
+	mi->conversation_id.data = (uint8_t *)in->conversation_id;
+	mi->conversation_id.len = CAIRN_MSG_ID_BYTES;
+	if (in->has_reply_to) {
+		mi->in_reply_to.data = (uint8_t *)in->in_reply_to;
+		mi->in_reply_to.len = CAIRN_MSG_ID_BYTES;
+	}
+	return 0;
+}
+
+int
+cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
+    size_t *outlen)
+{
+	Cairn__V1__ClientReply cr = CAIRN__V1__CLIENT_REPLY__INIT;
+	static const uint8_t zero_id[CAIRN_MSG_ID_BYTES];
+	Cairn__V1__MessageInfo *mis = NULL, **mip = NULL;
+	Cairn__V1__Address *addrs = NULL;
+	size_t	 i;
+	int	 rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if (rep->code > 0 || !terminated(rep->error, sizeof(rep->error)) ||
+	    rep->ninfos > CAIRN_CTL_LIST_MAX ||
+	    (rep->ninfos != 0 && rep->infos == NULL) ||
+	    rep->payload_len > CAIRN_PAYLOAD_MAX_BYTES ||
+	    (rep->payload_len != 0 && rep->payload == NULL))
+		return CAIRN_EINVAL;
+	cr.code = rep->code;
+	cr.error = (char *)rep->error;
+	if (memcmp(rep->msg_id, zero_id, sizeof(zero_id)) != 0) {
+		cr.msg_id.data = (uint8_t *)rep->msg_id;
+		cr.msg_id.len = CAIRN_MSG_ID_BYTES;
+	}
+	if (rep->ninfos != 0) {
+		mis = calloc(rep->ninfos, sizeof(*mis));
+		mip = calloc(rep->ninfos, sizeof(*mip));
+		addrs = calloc(rep->ninfos, 2 * sizeof(*addrs));
+		if (mis == NULL || mip == NULL || addrs == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < rep->ninfos; i++) {
+			if ((rc = encode_info(&mis[i], &addrs[2 * i],
+			    &addrs[2 * i + 1], &rep->infos[i])) != 0)
+				goto out;
+			mip[i] = &mis[i];
+		}
+		cr.n_messages = rep->ninfos;
+		cr.messages = mip;
+	}
+	cr.payload.data = rep->payload;
+	cr.payload.len = rep->payload_len;
+	/* The client refuses anything larger, so never send it. */
+	if (protobuf_c_message_get_packed_size(&cr.base) >
+	    CAIRN_CTL_MAX_BYTES) {
+		rc = CAIRN_ETOOBIG;
+		goto out;
+	}
+	rc = cairn_pb_pack(&cr.base, out, outlen);
+out:
+	free(addrs);
+	free(mip);
+	free(mis);
+	return rc;
+}
+
+static int
+decode_addr(char *org, char *fn, const Cairn__V1__Address *a)
+{
+	if (a == NULL)
+		return CAIRN_EFIELD;
+	if (!clean_fields(&a->base))
+		return CAIRN_EMALFORMED;
+	if (check_name(a->org, CAIRN_ORG_ID_MAX, cairn_valid_org_id) != 0 ||
+	    check_name(a->function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0)
+		return CAIRN_EFIELD;
+	(void)copy_str(org, CAIRN_ORG_ID_MAX + 1, a->org);
+	(void)copy_str(fn, CAIRN_FUNCTION_MAX + 1, a->function);
+	return 0;
+}
+
+static int
+decode_info(struct cairn_ctl_info *out, const Cairn__V1__MessageInfo *mi)
+{
+	const char	*s;
+	int		 rc;
+
+	if (!clean_fields(&mi->base))
+		return CAIRN_EMALFORMED;
+	if (cairn_pb_exact(out->msg_id, &mi->msg_id, CAIRN_MSG_ID_BYTES) ||
+	    cairn_pb_exact(out->envelope_hash, &mi->envelope_hash,
+	    CAIRN_HASH_BYTES) ||
+	    cairn_pb_exact(out->conversation_id, &mi->conversation_id,
+	    CAIRN_MSG_ID_BYTES))
+		return CAIRN_EFIELD;
+	if (mi->in_reply_to.len != 0) {
+		if (cairn_pb_exact(out->in_reply_to, &mi->in_reply_to,
+		    CAIRN_MSG_ID_BYTES) != 0)
+			return CAIRN_EFIELD;
+		out->has_reply_to = true;
+	}
+	if ((int)mi->kind <= CAIRN_KIND_NONE || (int)mi->kind > CAIRN_KIND_MAX)
+		return CAIRN_EFIELD;
+	out->kind = (enum cairn_kind)mi->kind;
+	out->outgoing = mi->outgoing;
+	if ((rc = decode_addr(out->from_org, out->from_function,
+	    mi->from)) != 0 ||
+	    (rc = decode_addr(out->to_org, out->to_function, mi->to)) != 0)
+		return rc;
+	s = mi->state != NULL ? mi->state : "";
+	if (s[0] == '\0' ||
+	    cairn_valid_text(s, strlen(s), sizeof(out->state) - 1, 0) != 0)
+		return CAIRN_EFIELD;
+	(void)copy_str(out->state, sizeof(out->state), s);
+	s = mi->last_error_text != NULL ? mi->last_error_text : "";
+	if (cairn_valid_text(s, strlen(s), sizeof(out->last_error_text) - 1,
+	    0) != 0)
+		return CAIRN_EFIELD;
+	(void)copy_str(out->last_error_text, sizeof(out->last_error_text), s);
+	if (mi->last_error > 0 || mi->created_ms < 0 || mi->expires_ms < 0 ||
+	    mi->receipt_ms < 0 || mi->next_attempt_ms < 0)
+		return CAIRN_EFIELD;
+	out->attempts = mi->attempts;
+	out->last_error = mi->last_error;
+	out->created_ms = mi->created_ms;
+	out->expires_ms = mi->expires_ms;
+	out->receipt_ms = mi->receipt_ms;
+	out->next_attempt_ms = mi->next_attempt_ms;
+	return 0;
+}
+
+int
+cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
+    size_t len)
+{
+	struct cairn_pb_budget budget;
+	Cairn__V1__ClientReply *pb = NULL;
+	const char *err;
+	size_t	 i;
+	int	 rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (len > CAIRN_CTL_MAX_BYTES)
+		return CAIRN_ETOOBIG;
+	pb = (Cairn__V1__ClientReply *)cairn_pb_unpack(
+	    &cairn__v1__client_reply__descriptor, &budget, buf, len);
+	if (pb == NULL)
+		return CAIRN_EMALFORMED;
+	if (!clean_fields(&pb->base)) {
+		rc = CAIRN_EMALFORMED;
+		goto out;
+	}
+	if (pb->n_messages > CAIRN_CTL_LIST_MAX ||
+	    pb->payload.len > CAIRN_PAYLOAD_MAX_BYTES) {
+		rc = CAIRN_ETOOBIG;
+		goto out;
+	}
+	err = pb->error != NULL ? pb->error : "";
+	if (pb->code > 0 || cairn_valid_text(err, strlen(err),
+	    sizeof(rep->error) - 1, 0) != 0) {
+		rc = CAIRN_EFIELD;
+		goto out;
+	}
+	rep->code = pb->code;
+	(void)copy_str(rep->error, sizeof(rep->error), err);
+	if (pb->msg_id.len != 0 && cairn_pb_exact(rep->msg_id, &pb->msg_id,
+	    CAIRN_MSG_ID_BYTES) != 0) {
+		rc = CAIRN_EFIELD;
+		goto out;
+	}
+	if (pb->n_messages != 0) {
+		rep->infos = calloc(pb->n_messages, sizeof(*rep->infos));
+		if (rep->infos == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		rep->ninfos = pb->n_messages;
+		for (i = 0; i < pb->n_messages; i++)
+			if ((rc = decode_info(&rep->infos[i],
+			    pb->messages[i])) != 0)
+				goto out;
+	}
+	if (pb->payload.len != 0) {
+		if ((rep->payload = malloc(pb->payload.len)) == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(rep->payload, pb->payload.data, pb->payload.len);
+		rep->payload_len = pb->payload.len;
+	}
+	rc = 0;
+out:
+	cairn_pb_free((ProtobufCMessage *)pb, &budget);
+	if (rc != 0)
+		cairn_ctl_reply_clear(rep);
+	return rc;
+}
+
+void
+cairn_ctl_reply_clear(struct cairn_ctl_reply *rep)
+{
+	if (rep == NULL)
+		return;
+	if (rep->payload != NULL) {
+		sodium_memzero(rep->payload, rep->payload_len);
+		free(rep->payload);
+	}
+	free(rep->infos);
+	memset(rep, 0, sizeof(*rep));
+}
