@@ -83,6 +83,9 @@ LIB_OBJS	:= $(B)/gen/proto/cairn.pb-c.o \
 		   $(CLIENT_SRCS:%.c=$(B)/%.o)
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/%.o)
 LIBCAIRN	:= $(B)/libcairn.a
+# The daemon's modules as an archive, so that a unit test links only the
+# modules it uses.
+LIBCAIRND	:= $(B)/libcairnd.a
 
 PROGS		:=
 ifneq ($(wildcard keys/cairn-keys.c),)
@@ -163,6 +166,10 @@ $(LIBCAIRN): $(LIB_OBJS)
 	$(quiet) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(LIBCAIRND): $(DAEMON_OBJS)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(B)/cairn-keys: $(B)/keys/cairn-keys.o $(LIBCAIRN)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -179,12 +186,12 @@ $(B)/example-%: $(B)/client/example-%.o $(LIBCAIRN)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(DAEMON_OBJS) $(LIBCAIRN)
+$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIBCAIRND) $(LIBCAIRN)
 	$(quiet) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
-$(B)/bench/%: $(B)/tests/bench/%.o $(DAEMON_OBJS) $(LIBCAIRN)
+$(B)/bench/%: $(B)/tests/bench/%.o $(LIBCAIRND) $(LIBCAIRN)
 	$(quiet) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
