@@ -19,11 +19,14 @@
 #include "proto/kind.h"
 
 /*
- * An unpacked book takes about four times its wire size for the smallest
- * legitimate organisations (many small blocks); eight times leaves room
- * and still bounds what hostile bytes can make us allocate.
+ * Allocation budgets for unpacking, as a multiple of the input size.  A
+ * typical book takes 3 to 4 times its wire size unpacked; the most
+ * expensive legitimate shape (organisations with 64 one-letter functions
+ * each) about 14 times, because every small message costs a struct and a
+ * few blocks.  A SignedAddressBook is three byte strings, copied once.
  */
-#define BUDGET_FACTOR		8
+#define BOOK_BUDGET_FACTOR	16
+#define WRAP_BUDGET_FACTOR	2
 #define BUDGET_SLACK		(64u * 1024)
 #define BLOCK_HDR		alignof(max_align_t)
 #define GUARANTEE_DAYS_MAX	365
@@ -63,7 +66,7 @@ static int	 cmp_curve(const void *, const void *);
 static int	 cmp_keyref(const void *, const void *);
 static void	 key_to_wire(Cairn__V1__PublicKey *,
 		    const struct cairn_pubkey *);
-static size_t	 budget_for(size_t);
+static size_t	 budget_for(size_t, size_t);
 static int	 unknown_fields(const Cairn__V1__AddressBook *);
 
 static void *
@@ -113,10 +116,10 @@ budget_init(struct budget *b, size_t budget)
 }
 
 static size_t
-budget_for(size_t len)
+budget_for(size_t factor, size_t len)
 {
 	/* len <= CAIRN_BOOK_MAX_BYTES, so this cannot overflow. */
-	return BUDGET_FACTOR * len + BUDGET_SLACK;
+	return factor * len + BUDGET_SLACK;
 }
 
 /*
@@ -467,7 +470,7 @@ cairn_bookwire_decode(struct cairn_bookdata **out, const uint8_t *buf,
 	*out = NULL;
 	if (len > CAIRN_BOOK_MAX_BYTES)
 		return CAIRN_ETOOBIG;
-	budget_init(&b, budget_for(len));
+	budget_init(&b, budget_for(BOOK_BUDGET_FACTOR, len));
 	w = cairn__v1__address_book__unpack(&b.alloc, len, buf);
 	if (w == NULL)
 		return b.nomem ? -ENOMEM : CAIRN_EMALFORMED;
@@ -709,7 +712,7 @@ cairn_bookwire_unwrap(const uint8_t *buf, size_t len, uint8_t **book,
 	*booklen = 0;
 	if (len > CAIRN_BOOK_MAX_BYTES)
 		return CAIRN_ETOOBIG;
-	budget_init(&b, budget_for(len));
+	budget_init(&b, budget_for(WRAP_BUDGET_FACTOR, len));
 	w = cairn__v1__signed_address_book__unpack(&b.alloc, len, buf);
 	if (w == NULL)
 		return b.nomem ? -ENOMEM : CAIRN_EMALFORMED;

@@ -74,8 +74,8 @@ int	cairn_bookwire_encode(const struct cairn_bookdata *book, uint8_t **out,
  * orgnr, endpoint, no duplicate organisation or function, counts within
  * the CAIRN_BOOK_MAX_* limits.  *out is freed with cairn_bookwire_free().
  *
- * In detail: the bytes are unpacked with an allocation budget (8 times
- * their size plus 64 KiB) and must be exactly the encoding this module
+ * In detail: the bytes are unpacked with an allocation budget (16 times
+ * their size plus 64 KiB; CAIRN_EMALFORMED beyond it) and must be exactly the encoding this module
  * produces (no unknown, repeated or reordered fields, no NUL inside a
  * string; else CAIRN_EMALFORMED).  Every organisation has 1 to
  * CAIRN_BOOK_MAX_KEYS signing and encryption keys with valid_from <

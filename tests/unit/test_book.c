@@ -892,6 +892,66 @@ test_book_allocation_budget(void **state)
 }
 
 static void
+fake_key(struct cairn_pubkey *k, uint32_t seed)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->pk, &seed, sizeof(seed));
+	cairn_sig_keyid(k->key_id, k->pk);
+	k->valid_from_ms = NOW;
+	k->valid_until_ms = NOW + KEY_VALID;
+}
+
+/*
+ * The costliest legitimate shape per wire byte: many small organisations
+ * with 64 one- or two-letter functions each.  The budget must admit it.
+ */
+static void
+test_book_allocation_budget_admits_legitimate(void **state)
+{
+	struct cairn_bookdata	 d, *out = NULL;
+	struct cairn_org	*o;
+	uint8_t			*bytes;
+	size_t			 len, i, j, n = 400;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.serial = 1;
+	d.issued_ms = NOW;
+	d.expires_ms = NOW + BOOK_VALID;
+	assert_non_null(d.orgs = calloc(n, sizeof(*d.orgs)));
+	d.norgs = n;
+	for (i = 0; i < n; i++) {
+		o = &d.orgs[i];
+		snprintf(o->id, sizeof(o->id), "o%zu", i);
+		strcpy(o->name, "n");
+		strcpy(o->endpoint, "tcp://a:1");
+		fake_key(&o->sign_keys[0], (uint32_t)(3 * i));
+		fake_key(&o->box_keys[0], (uint32_t)(3 * i + 1));
+		o->nsign_keys = o->nbox_keys = 1;
+		memcpy(o->curve_pk, &i, sizeof(i));
+		assert_non_null(o->functions = calloc(CAIRN_BOOK_MAX_FUNCTIONS,
+		    sizeof(*o->functions)));
+		o->nfunctions = CAIRN_BOOK_MAX_FUNCTIONS;
+		for (j = 0; j < o->nfunctions; j++) {
+			char *name = o->functions[j].name;
+
+			if (j >= 26)
+				*name++ = (char)('z' - (j / 26 - 1));
+			name[0] = (char)('a' + j % 26);
+			name[1] = '\0';
+		}
+	}
+	assert_int_equal(cairn_bookwire_encode(&d, &bytes, &len), 0);
+	assert_int_equal(cairn_bookwire_decode(&out, bytes, len), 0);
+	assert_int_equal(out->norgs, n);
+	cairn_bookwire_free(out);
+	free(bytes);
+	for (i = 0; i < n; i++)
+		free(d.orgs[i].functions);
+	free(d.orgs);
+}
+
+static void
 test_book_load_errors(void **state)
 {
 	struct fx		*f = *state;
@@ -1214,6 +1274,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_book_garbage,
 		    setup, teardown),
 		cmocka_unit_test(test_book_allocation_budget),
+		cmocka_unit_test(
+		    test_book_allocation_budget_admits_legitimate),
 		cmocka_unit_test_setup_teardown(test_book_load_errors,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
