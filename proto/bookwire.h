@@ -75,18 +75,19 @@ int	cairn_bookwire_encode(const struct cairn_bookdata *book, uint8_t **out,
  * the CAIRN_BOOK_MAX_* limits.  *out is freed with cairn_bookwire_free().
  *
  * In detail: the bytes are unpacked with an allocation budget (16 times
- * their size plus 64 KiB; CAIRN_EMALFORMED beyond it) and must be exactly the encoding this module
- * produces (no unknown, repeated or reordered fields, no NUL inside a
- * string; else CAIRN_EMALFORMED).  Every organisation has 1 to
- * CAIRN_BOOK_MAX_KEYS signing and encryption keys with valid_from <
- * valid_until, a 32-byte CURVE key and a non-empty single-line name
- * (CAIRN_EFIELD / CAIRN_ESTRING); kinds are 1..CAIRN_KIND_MAX and listed
- * once; guarantee_days is at most 365 and non-zero when the function
- * accepts consultation requests (CAIRN_EFIELD); "admin" and "auditor"
- * are reserved function names (CAIRN_EFUNCTION).  Duplicates refused
- * with CAIRN_EBOOKDUP: an organisation id, a function within an
- * organisation, a CURVE key or a signing key id across the book, an
- * encryption key id within an organisation.  issued_ms < expires_ms.
+ * their size plus 64 KiB; CAIRN_EMALFORMED beyond it) and must be exactly
+ * the encoding this module produces (no unknown, repeated or reordered
+ * fields, no NUL inside a string; else CAIRN_EMALFORMED).  Every
+ * organisation has 1 to CAIRN_BOOK_MAX_KEYS signing and encryption keys
+ * with valid_from < valid_until, a 32-byte CURVE key and a non-empty
+ * single-line name (CAIRN_EFIELD / CAIRN_ESTRING); kinds are
+ * 1..CAIRN_KIND_MAX and listed once; guarantee_days is at most 365 and
+ * non-zero when the function accepts consultation requests (CAIRN_EFIELD);
+ * "admin" and "auditor" are reserved function names (CAIRN_EFUNCTION).
+ * Duplicates refused with CAIRN_EBOOKDUP: an organisation id, a function
+ * within an organisation, a CURVE key or a signing key id across the book,
+ * an encryption key id within an organisation.  issued_ms < expires_ms
+ * (CAIRN_EFIELD).
  * Returns 0, CAIRN_ETOOBIG, CAIRN_EMALFORMED, CAIRN_EFIELD, CAIRN_EORGID,
  * CAIRN_EFUNCTION, CAIRN_EORGNR, CAIRN_EENDPOINT, CAIRN_ESTRING,
  * CAIRN_EBOOKDUP, or -ENOMEM.

@@ -218,7 +218,8 @@ setup(void **state)
 	strcpy(f->dir, "/tmp/cairn-test-book-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		goto fail;
-	if (cairn_keyfile_generate_federation(f->dir, NOW, 2 * KEY_VALID) != 0 ||
+	if (cairn_keyfile_generate_federation(f->dir, NOW,
+	    2 * KEY_VALID) != 0 ||
 	    cairn_keyfile_generate(f->dir, L, NOW, KEY_VALID) != 0 ||
 	    cairn_keyfile_generate(f->dir, A, NOW, KEY_VALID) != 0 ||
 	    cairn_keyfile_generate(f->dir, B, NOW, KEY_VALID) != 0)
