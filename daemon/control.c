@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control: local client requests (see control.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "daemon/control.h"
+#include "daemon/log.h"
+
+#define IDENT_MAX	256
+
+struct control {
+	void		*sock;
+	char		*path;
+	struct workflow	*wf;
+};
+
+struct answer {
+	struct control	*c;
+	uint8_t		 ident[IDENT_MAX];
+	size_t		 idlen;
+	struct cairn_ctl_reply rep;
+};
+
+int
+control_init(struct control **out, void *ctx, const char *path,
+    struct workflow *wf)
+{
+	struct control *c;
+	char	 ep[4200];
+	int64_t	 maxsz = CAIRN_CTL_MAX_BYTES;
+	int	 zero = 0, rc;
+	mode_t	 old;
+
+	*out = NULL;
+	if (strlen(path) + 7 > sizeof(ep) || strlen(path) > 107)
+		return -ENAMETOOLONG;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->path = strdup(path)) == NULL) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->wf = wf;
+	snprintf(ep, sizeof(ep), "ipc://%s", path);
+	if ((c->sock = zmq_socket(ctx, ZMQ_ROUTER)) == NULL ||
+	    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxsz, sizeof(maxsz)) ||
+	    zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof(zero))) {
+		rc = -errno;
+		goto fail;
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		rc = -errno;
+		goto fail;
+	}
+	/* no window in which others could connect to a wide-open socket */
+	old = umask(0117);
+	rc = zmq_bind(c->sock, ep);
+	umask(old);
+	if (rc != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	control_shutdown(c);
+	return rc;
+}
+
+void
+control_shutdown(struct control *c)
+{
+	if (c == NULL)
+		return;
+	if (c->sock != NULL)
+		zmq_close(c->sock);
+	if (c->path != NULL)
+		unlink(c->path);
+	free(c->path);
+	free(c);
+}
+
+void *
+control_socket(struct control *c)
+{
+	return c->sock;
+}
+
+static void
+send_reply(struct control *c, const uint8_t *ident, size_t idlen,
+    const struct cairn_ctl_reply *rep)
+{
+	uint8_t	*buf;
+	size_t	 len;
+
+	if (cairn_ctl_reply_encode(rep, &buf, &len) != 0) {
+		log_warnx("control: cannot encode reply");
+		return;
+	}
+	if (zmq_send(c->sock, ident, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+	    zmq_send(c->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+		zmq_send(c->sock, buf, len, ZMQ_DONTWAIT);
+	sodium_memzero(buf, len);
+	free(buf);
+}
+
+static void
+set_error(struct cairn_ctl_reply *rep, int code, const char *text)
+{
+	rep->code = code;
+	snprintf(rep->error, sizeof(rep->error), "%s",
+	    text != NULL && text[0] ? text : cairn_strerror(code));
+}
+
+static void
+answer_clear(struct answer *a)
+{
+	if (a->rep.payload != NULL) {
+		sodium_memzero(a->rep.payload, a->rep.payload_len);
+		free(a->rep.payload);
+	}
+	free(a->rep.infos);
+	free(a);
+}
+
+/* Runs after the pass's commit. */
+static void
+answer_done(void *arg, int rc)
+{
+	struct answer *a = arg;
+
+	if (rc != 0) {
+		if (a->rep.payload != NULL) {
+			sodium_memzero(a->rep.payload, a->rep.payload_len);
+			free(a->rep.payload);
+			a->rep.payload = NULL;
+			a->rep.payload_len = 0;
+		}
+		free(a->rep.infos);
+		a->rep.infos = NULL;
+		a->rep.ninfos = 0;
+		memset(a->rep.msg_id, 0, sizeof(a->rep.msg_id));
+		set_error(&a->rep, rc, rc == CAIRN_ENOSPACE ?
+		    "the daemon's store is full; message not accepted" :
+		    "the daemon could not store this durably; "
+		    "message not accepted");
+	}
+	send_reply(a->c, a->ident, a->idlen, &a->rep);
+	answer_clear(a);
+}
+
+/* uid from ZeroMQ's peer address of an ipc connection (":uid:gid:pid"). */
+static int64_t
+peer_uid(zmq_msg_t *msg)
+{
+	const char *pa = zmq_msg_gets(msg, "Peer-Address");
+	long long uid;
+
+	if (pa == NULL || sscanf(pa, ":%lld:", &uid) != 1 || uid < 0)
+		return -1;
+	return uid;
+}
+
+static void
+handle(struct control *c, struct answer *a, zmq_msg_t *body)
+{
+	struct cairn_ctl_request_msg *m = NULL;
+	const struct cairn_ctl_request *req;
+	struct cairn_ctl_info *info;
+	char	 err[256];
+	int64_t	 uid = peer_uid(body);
+	int	 rc;
+
+	rc = cairn_ctl_request_decode(&m, &req, zmq_msg_data(body),
+	    zmq_msg_size(body));
+	if (rc != 0) {
+		set_error(&a->rep, rc, NULL);
+		goto now;
+	}
+	switch (req->command) {
+	case CAIRN_CTL_PING:
+		goto now;
+	case CAIRN_CTL_SUBMIT:
+		rc = workflow_submit(c->wf, req, uid, a->rep.msg_id, err,
+		    sizeof(err));
+		if (rc != 0) {
+			set_error(&a->rep, rc, err);
+			memset(a->rep.msg_id, 0, sizeof(a->rep.msg_id));
+		}
+		goto later;
+	case CAIRN_CTL_STATUS:
+		if ((info = calloc(1, sizeof(*info))) == NULL) {
+			set_error(&a->rep, -ENOMEM, NULL);
+			goto now;
+		}
+		a->rep.infos = info;
+		if ((rc = workflow_status(c->wf, req->msg_id, info)) != 0) {
+			set_error(&a->rep, rc, rc == CAIRN_ENOTFOUND ?
+			    "no message with this id" : NULL);
+			goto now;
+		}
+		a->rep.ninfos = 1;
+		goto now;
+	case CAIRN_CTL_OUTBOX:
+	case CAIRN_CTL_INBOX:
+		rc = workflow_list(c->wf, req->command, req->function,
+		    req->limit, &a->rep.infos, &a->rep.ninfos);
+		if (rc != 0)
+			set_error(&a->rep, rc, NULL);
+		goto now;
+	case CAIRN_CTL_SHOW:
+		if ((info = calloc(1, sizeof(*info))) == NULL) {
+			set_error(&a->rep, -ENOMEM, NULL);
+			goto now;
+		}
+		a->rep.infos = info;
+		rc = workflow_show(c->wf, req->msg_id, uid, info,
+		    &a->rep.payload, &a->rep.payload_len);
+		if (rc != 0) {
+			set_error(&a->rep, rc, rc == CAIRN_ENOTFOUND ?
+			    "no received message with this id (the content "
+			    "of sent messages is sealed to their recipient)" :
+			    NULL);
+			goto now;
+		}
+		a->rep.ninfos = 1;
+		goto later;
+	default:
+		set_error(&a->rep, CAIRN_EPROTO, NULL);
+		goto now;
+	}
+later:
+	cairn_ctl_request_free(m);
+	workflow_defer(c->wf, answer_done, a);
+	return;
+now:
+	cairn_ctl_request_free(m);
+	send_reply(c, a->ident, a->idlen, &a->rep);
+	answer_clear(a);
+}
+
+void
+control_ready(struct control *c, size_t max)
+{
+	zmq_msg_t frames[3];
+	struct answer *a;
+	size_t	 i, sz;
+	int	 nf, more, empty;
+
+	for (i = 0; i < max; i++) {
+		nf = 0;
+		empty = 0;
+		do {
+			if (nf == 3) {
+				zmq_msg_t junk;
+
+				zmq_msg_init(&junk);
+				zmq_msg_recv(&junk, c->sock, ZMQ_DONTWAIT);
+				zmq_msg_close(&junk);
+			} else {
+				zmq_msg_init(&frames[nf]);
+				if (zmq_msg_recv(&frames[nf], c->sock,
+				    ZMQ_DONTWAIT) < 0) {
+					zmq_msg_close(&frames[nf]);
+					empty = nf == 0;
+					break;
+				}
+				nf++;
+			}
+			sz = sizeof(more);
+			if (zmq_getsockopt(c->sock, ZMQ_RCVMORE, &more,
+			    &sz) != 0)
+				more = 0;
+		} while (more);
+		/* a REQ client sends identity, empty delimiter, body */
+		if (nf == 3 && zmq_msg_size(&frames[1]) == 0 &&
+		    zmq_msg_size(&frames[0]) <= IDENT_MAX &&
+		    (a = calloc(1, sizeof(*a))) != NULL) {
+			a->c = c;
+			a->idlen = zmq_msg_size(&frames[0]);
+			memcpy(a->ident, zmq_msg_data(&frames[0]), a->idlen);
+			handle(c, a, &frames[2]);
+		}
+		while (nf > 0)
+			zmq_msg_close(&frames[--nf]);
+		if (empty)
+			break;
+	}
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control: the local client socket (ZeroMQ ipc, ROUTER).  Decodes each
+ * request (proto/control.h), learns the caller's uid from the socket's
+ * peer credentials, hands the work to the workflow, and answers.  Answers
+ * that depend on a write (submit, show) leave only after the pass's
+ * commit.
+ */
+#ifndef CAIRN_DAEMON_CONTROL_H
+#define CAIRN_DAEMON_CONTROL_H
+
+#include <zmq.h>
+
+#include "daemon/workflow.h"
+#include "proto/error.h"
+
+struct control;
+
+/*
+ * Binds ipc://path (a stale socket file is removed first) and makes the
+ * socket file mode 0660.  Returns 0 or -errno.
+ */
+int	control_init(struct control **out, void *zmq_ctx, const char *path,
+	    struct workflow *wf) CAIRN_MUSTCHECK;
+void	control_shutdown(struct control *c);
+
+/* The socket to poll for ZMQ_POLLIN. */
+void	*control_socket(struct control *c);
+
+/* Handles up to max pending requests. */
+void	control_ready(struct control *c, size_t max);
+
+#endif

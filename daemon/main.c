@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cairnd: one organisation's daemon.  Reads its configuration, keys and
+ * the signed address book, opens the store, binds the peer and client
+ * sockets, and runs one event loop: zmq_poll over the sockets and a
+ * signalfd, one LMDB commit per pass.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <systemd/sd-daemon.h>
+#include <zmq.h>
+
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "daemon/log.h"
+#include "daemon/store.h"
+#include "daemon/workflow.h"
+#include "daemon/xport.h"
+#include "keys/book.h"
+#include "keys/keyfile.h"
+
+#define POLL_MAX	(XPORT_MAX_PEERS + 4)
+#define BATCH		256
+
+struct cairnd {
+	struct config		*cfg;
+	struct cairn_secret	*sec;
+	uint8_t			 fed_pk[32];
+	struct cairn_book	*book;
+	struct store		*st;
+	struct xport		*x;
+	struct workflow		*wf;
+	struct control		*ctl;
+	int			 sigfd;
+	int			 quit;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: cairnd [-dhnV] -c file\n");
+}
+
+static int
+load_book(struct cairnd *d, struct cairn_book **out)
+{
+	uint64_t serial = 0;
+	int	 rc;
+
+	if (d->book != NULL)
+		serial = cairn_book_data(d->book)->serial;
+	else if (d->st != NULL &&
+	    store_meta_get_u64(d->st, "book.serial", &serial) != 0)
+		serial = 0;	/* first start: no book accepted before */
+	rc = cairn_book_load(out, d->cfg->book, d->fed_pk, serial,
+	    workflow_now());
+	return rc;
+}
+
+static void
+check_self(struct cairnd *d)
+{
+	const struct cairn_org *me;
+	struct cairn_pubfile pub;
+
+	if ((me = cairn_book_org(d->book, d->cfg->org)) == NULL)
+		fatalx("organisation %s is not in the address book %s",
+		    d->cfg->org, d->cfg->book);
+	cairn_keyfile_secret_public(d->sec, &pub);
+	if (memcmp(pub.curve_pk, me->curve_pk, 32) != 0)
+		fatalx("the transport key in %s does not match the one the "
+		    "address book lists for %s", d->cfg->key, d->cfg->org);
+}
+
+static void
+reload_book(struct cairnd *d)
+{
+	struct cairn_book *nb;
+	int	rc;
+
+	if ((rc = load_book(d, &nb)) != 0) {
+		log_warnx("book: refused new address book %s: %s; keeping "
+		    "serial %" PRIu64, d->cfg->book, cairn_strerror(rc),
+		    cairn_book_data(d->book)->serial);
+		(void)workflow_audit(d->wf, CAIRN_AUDIT_BOOK_REFUSED, NULL,
+		    NULL, NULL, NULL, rc, -1);
+		return;
+	}
+	if (cairn_book_org(nb, d->cfg->org) == NULL) {
+		log_warnx("book: refused new address book: %s is not in it",
+		    d->cfg->org);
+		(void)workflow_audit(d->wf, CAIRN_AUDIT_BOOK_REFUSED, NULL,
+		    NULL, NULL, NULL, CAIRN_ENOTFOUND, -1);
+		cairn_book_free(nb);
+		return;
+	}
+	xport_set_book(d->x, nb);
+	workflow_set_book(d->wf, nb);
+	cairn_book_free(d->book);
+	d->book = nb;
+	log_notice("book: loaded address book serial %" PRIu64,
+	    cairn_book_data(nb)->serial);
+	(void)workflow_audit(d->wf, CAIRN_AUDIT_BOOK_LOADED, NULL, NULL, NULL,
+	    NULL, (int32_t)cairn_book_data(nb)->serial, -1);
+	/* remembered, so that an older book is refused after a restart too */
+	if (workflow_txn(d->wf) == NULL || store_meta_put_u64(
+	    workflow_txn(d->wf), "book.serial",
+	    cairn_book_data(nb)->serial) != 0)
+		log_warnx("book: cannot record serial");
+}
+
+static int
+setup_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void
+handle_signals(struct cairnd *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_notice("cairnd: signal %u, finishing the current "
+			    "pass and stopping", si.ssi_signo);
+			d->quit = 1;
+			break;
+		case SIGHUP:
+			log_notice("cairnd: SIGHUP, reloading the address "
+			    "book");
+			reload_book(d);
+			break;
+		}
+	}
+}
+
+static int
+mkparent(const char *path, mode_t mode)
+{
+	char	*dir, *slash;
+	int	 rc = 0;
+
+	if ((dir = strdup(path)) == NULL)
+		return -ENOMEM;
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, mode) != 0 && errno != EEXIST)
+			rc = -errno;
+	}
+	free(dir);
+	return rc;
+}
+
+static void
+run(struct cairnd *d)
+{
+	zmq_pollitem_t items[POLL_MAX];
+	struct xport_in *in;
+	struct xport_reply *rep;
+	size_t	 n, i, k, nin, nrep;
+	int	 timeout, rc, passes = 0;
+
+	in = calloc(BATCH, sizeof(*in));
+	rep = calloc(BATCH, sizeof(*rep));
+	if (in == NULL || rep == NULL)
+		fatal("calloc");
+	while (!d->quit) {
+		n = 0;
+		items[n++] = (zmq_pollitem_t){ .fd = d->sigfd,
+		    .events = ZMQ_POLLIN };
+		items[n++] = (zmq_pollitem_t){
+		    .socket = control_socket(d->ctl), .events = ZMQ_POLLIN };
+		n += xport_poll_items(d->x, items + n, POLL_MAX - n);
+		timeout = workflow_timeout(d->wf, 1000);
+		if (zmq_poll(items, (int)n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("zmq_poll");
+		}
+		if (items[0].revents & ZMQ_POLLIN)
+			handle_signals(d);
+		if (items[1].revents & ZMQ_POLLIN)
+			control_ready(d->ctl, BATCH);
+		for (i = 2; i < n; i++) {
+			if (!(items[i].revents & ZMQ_POLLIN))
+				continue;
+			xport_ready(d->x, items[i].socket, in, BATCH, &nin,
+			    rep, BATCH, &nrep);
+			for (k = 0; k < nin; k++)
+				workflow_incoming(d->wf, &in[k]);
+			for (k = 0; k < nrep; k++)
+				workflow_reply(d->wf, &rep[k]);
+		}
+		workflow_due(d->wf);
+		if ((rc = workflow_commit(d->wf)) != 0 && rc != CAIRN_ENOSPACE)
+			/*
+			 * A failed fsync may have lost pages the kernel
+			 * already dropped: retrying on it is not safe.  Stop
+			 * and let systemd restart us from what is on disk.
+			 */
+			fatalx("store commit failed: %s", cairn_strerror(rc));
+		if (++passes % 1000 == 0) {
+			/* expire old dedup entries now and then */
+			struct store_txn *t;
+
+			if (store_begin(d->st, &t) == 0) {
+				if (store_dedup_expire(t, workflow_now(), 1000,
+				    &k) != 0)
+					store_abort(t);
+				else if (store_commit(t) != 0)
+					log_warnx("store: dedup expiry not "
+					    "committed");
+			}
+		}
+	}
+	free(in);
+	free(rep);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cairnd d;
+	struct rlimit rl = { 0, 0 };
+	struct cairn_pubfile *fed = NULL;
+	uint8_t	 cpk[32], *csk;
+	const char *conffile = NULL;
+	char	 err[512];
+	int	 ch, verbose = 0, checkonly = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:dhnV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conffile = optarg;
+			break;
+		case 'd':
+			verbose = 1;
+			break;
+		case 'n':
+			checkonly = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("cairnd %s\n", CAIRN_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (conffile == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	memset(&d, 0, sizeof(d));
+	log_init("cairnd", verbose);
+	/* secret keys must never end up in a core file */
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		log_warn("setrlimit(RLIMIT_CORE)");
+	if (sodium_init() < 0)
+		fatalx("libsodium failed to initialise");
+
+	if ((rc = config_load(&d.cfg, conffile, err, sizeof(err))) != 0)
+		fatalx("%s", err[0] ? err : cairn_strerror(rc));
+	if ((rc = cairn_keyfile_secret_load(&d.sec, d.cfg->key)) != 0)
+		fatalx("%s: %s", d.cfg->key, cairn_strerror(rc));
+	if (strcmp(cairn_keyfile_secret_org(d.sec), d.cfg->org) != 0)
+		fatalx("%s holds the keys of %s, not of %s", d.cfg->key,
+		    cairn_keyfile_secret_org(d.sec), d.cfg->org);
+	if ((rc = cairn_keyfile_public_load(&fed, d.cfg->federation)) != 0)
+		fatalx("%s: %s", d.cfg->federation, cairn_strerror(rc));
+	if (!fed->is_federation || fed->nsign_keys == 0)
+		fatalx("%s is not a federation public key", d.cfg->federation);
+	memcpy(d.fed_pk, fed->sign_keys[0].pk, 32);
+	free(fed);
+
+	if (checkonly) {
+		if ((rc = load_book(&d, &d.book)) != 0)
+			fatalx("%s: %s", d.cfg->book, cairn_strerror(rc));
+		check_self(&d);
+		printf("%s: configuration ok\n", conffile);
+		cairn_book_free(d.book);
+		cairn_keyfile_secret_free(d.sec);
+		config_free(d.cfg);
+		return 0;
+	}
+
+	if ((rc = store_open(&d.st, d.cfg->state_dir, d.cfg->map_size)) != 0)
+		fatalx("%s: cannot open store: %s", d.cfg->state_dir,
+		    cairn_strerror(rc));
+	if ((rc = load_book(&d, &d.book)) != 0)
+		fatalx("%s: %s", d.cfg->book, cairn_strerror(rc));
+	check_self(&d);
+
+	if ((csk = sodium_malloc(32)) == NULL)
+		fatalx("sodium_malloc");
+	if (cairn_keyfile_curve_secret(d.sec, cpk, csk) != 0)
+		fatalx("%s: no transport key", d.cfg->key);
+	rc = xport_init(&d.x, d.cfg->listen, cpk, csk,
+	    d.cfg->max_message_bytes + 65536, d.book);
+	sodium_free(csk);
+	if (rc != 0)
+		fatalx("cannot listen on %s: %s", d.cfg->listen,
+		    cairn_strerror(rc));
+	if ((rc = workflow_init(&d.wf, d.cfg, d.st, d.x, d.sec, d.book)) != 0)
+		fatalx("workflow: %s", cairn_strerror(rc));
+	if ((rc = mkparent(d.cfg->socket, 0750)) != 0)
+		fatalx("%s: %s", d.cfg->socket, cairn_strerror(rc));
+	if ((rc = control_init(&d.ctl, xport_context(d.x), d.cfg->socket,
+	    d.wf)) != 0)
+		fatalx("cannot bind client socket %s: %s", d.cfg->socket,
+		    cairn_strerror(rc));
+	if ((d.sigfd = setup_signals()) < 0)
+		fatal("signalfd");
+
+	(void)workflow_audit(d.wf, CAIRN_AUDIT_STARTED, NULL, NULL, NULL, NULL,
+	    0, -1);
+	(void)workflow_audit(d.wf, CAIRN_AUDIT_BOOK_LOADED, NULL, NULL, NULL,
+	    NULL, (int32_t)cairn_book_data(d.book)->serial, -1);
+	if (workflow_txn(d.wf) == NULL || store_meta_put_u64(workflow_txn(d.wf),
+	    "book.serial", cairn_book_data(d.book)->serial) != 0)
+		fatalx("cannot record the address book serial");
+	if ((rc = workflow_commit(d.wf)) != 0)
+		fatalx("store commit failed: %s", cairn_strerror(rc));
+	log_notice("cairnd: %s ready on %s, client socket %s, book serial %"
+	    PRIu64, d.cfg->org, d.cfg->listen, d.cfg->socket,
+	    cairn_book_data(d.book)->serial);
+	sd_notify(0, "READY=1");
+
+	run(&d);
+
+	sd_notify(0, "STOPPING=1");
+	(void)workflow_audit(d.wf, CAIRN_AUDIT_STOPPED, NULL, NULL, NULL, NULL,
+	    0, -1);
+	(void)workflow_commit(d.wf);
+	control_shutdown(d.ctl);
+	workflow_shutdown(d.wf);
+	xport_shutdown(d.x);
+	store_close(d.st);
+	cairn_book_free(d.book);
+	cairn_keyfile_secret_free(d.sec);
+	config_free(d.cfg);
+	close(d.sigfd);
+	log_notice("cairnd: stopped");
+	return 0;
+}

@@ -1,0 +1,1054 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * workflow: accepting, checking, storing, retrying (see workflow.h).
+ *
+ * Receiving runs the checks in the order of DESIGN.md §5: size, sender's
+ * transport identity, signature, recipient function and kind, expiry,
+ * duplicate, decryption; only then is anything stored.  A receipt leaves
+ * only after the inbox commit; a client hears "accepted" only after the
+ * outbox commit.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "daemon/log.h"
+#include "daemon/workflow.h"
+#include "proto/envelope.h"
+#include "proto/reply.h"
+
+#define DUE_BATCH	512
+#define DEDUP_BATCH	256
+
+struct deferred {
+	void		(*fn)(void *, int);
+	void		*arg;
+};
+
+struct inflight {
+	char		 org[CAIRN_ORG_ID_MAX + 1];
+	uint8_t		(*ids)[CAIRN_MSG_ID_BYTES];
+	size_t		 n;
+};
+
+struct workflow {
+	const struct config	*cfg;
+	struct store		*st;
+	struct xport		*x;
+	const struct cairn_secret *sec;
+	const struct cairn_book	*book;
+	struct store_txn	*txn;
+	int			 txn_failed;	/* rc of a lost transaction */
+	struct deferred		*defer;
+	size_t			 ndefer, capdefer;
+	struct inflight		*peers;
+	size_t			 npeers;
+	int			 window_full;
+	struct log_ratelimit	 rl;
+};
+
+struct send_job {
+	struct workflow	*wf;
+	char		 org[CAIRN_ORG_ID_MAX + 1];
+	uint8_t		 msg_id[CAIRN_MSG_ID_BYTES];
+	uint8_t		*env;
+	size_t		 len;
+};
+
+struct reply_job {
+	struct workflow	*wf;
+	uint8_t		 identity[XPORT_IDENTITY_MAX];
+	size_t		 idlen;
+	uint8_t		*buf;
+	size_t		 len;
+};
+
+int64_t
+workflow_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+workflow_init(struct workflow **out, const struct config *cfg,
+    struct store *st, struct xport *x, const struct cairn_secret *sec,
+    const struct cairn_book *book)
+{
+	struct workflow *wf;
+
+	if ((wf = calloc(1, sizeof(*wf))) == NULL)
+		return -ENOMEM;
+	wf->cfg = cfg;
+	wf->st = st;
+	wf->x = x;
+	wf->sec = sec;
+	wf->book = book;
+	wf->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT("peer refusals",
+	    LOG_RATELIMIT_BURST);
+	*out = wf;
+	return 0;
+}
+
+void
+workflow_set_book(struct workflow *wf, const struct cairn_book *book)
+{
+	wf->book = book;
+}
+
+void
+workflow_shutdown(struct workflow *wf)
+{
+	size_t	i;
+
+	if (wf == NULL)
+		return;
+	store_abort(wf->txn);
+	for (i = 0; i < wf->ndefer; i++)
+		wf->defer[i].fn(wf->defer[i].arg, CAIRN_ESTORE);
+	free(wf->defer);
+	for (i = 0; i < wf->npeers; i++)
+		free(wf->peers[i].ids);
+	free(wf->peers);
+	free(wf);
+}
+
+void
+workflow_defer(struct workflow *wf, void (*fn)(void *, int), void *arg)
+{
+	struct deferred *nd;
+	size_t	cap;
+
+	if (wf->ndefer == wf->capdefer) {
+		cap = wf->capdefer ? wf->capdefer * 2 : 64;
+		if ((nd = reallocarray(wf->defer, cap, sizeof(*nd))) == NULL) {
+			fn(arg, -ENOMEM);
+			return;
+		}
+		wf->defer = nd;
+		wf->capdefer = cap;
+	}
+	wf->defer[wf->ndefer].fn = fn;
+	wf->defer[wf->ndefer].arg = arg;
+	wf->ndefer++;
+}
+
+/* Runs the deferred work with rc and forgets it. */
+static void
+run_deferred(struct workflow *wf, int rc)
+{
+	size_t	i, n = wf->ndefer;
+
+	wf->ndefer = 0;
+	for (i = 0; i < n; i++)
+		wf->defer[i].fn(wf->defer[i].arg, rc);
+}
+
+static struct store_txn *
+txn(struct workflow *wf)
+{
+	int	rc;
+
+	if (wf->txn == NULL && (rc = store_begin(wf->st, &wf->txn)) != 0) {
+		log_warnx("workflow: cannot begin transaction: %s",
+		    cairn_strerror(rc));
+		wf->txn = NULL;
+	}
+	return wf->txn;
+}
+
+/*
+ * A put failed: the LMDB transaction is unusable.  Everything deferred in
+ * it is told so, and the pass goes on with a fresh transaction.
+ */
+static void
+txn_lost(struct workflow *wf, int rc)
+{
+	log_warnx("workflow: store write failed, pass abandoned: %s",
+	    cairn_strerror(rc));
+	store_abort(wf->txn);
+	wf->txn = NULL;
+	run_deferred(wf, rc);
+}
+
+struct store_txn *
+workflow_txn(struct workflow *wf)
+{
+	return txn(wf);
+}
+
+int
+workflow_commit(struct workflow *wf)
+{
+	int	rc = 0;
+
+	if (wf->txn != NULL) {
+		rc = store_commit(wf->txn);
+		wf->txn = NULL;
+		if (rc != 0)
+			log_warnx("workflow: commit failed: %s",
+			    cairn_strerror(rc));
+	}
+	run_deferred(wf, rc);
+	return rc;
+}
+
+static void
+addr(char *out, size_t size, const char *org, const char *fn)
+{
+	if (fn != NULL && fn[0] != '\0')
+		snprintf(out, size, "%s/%s", org, fn);
+	else
+		snprintf(out, size, "%s", org);
+}
+
+int
+workflow_audit(struct workflow *wf, enum cairn_audit_event ev,
+    const uint8_t *msg_id, const char *local, const char *remote,
+    const uint8_t *hash, int32_t code, int64_t uid)
+{
+	struct cairn_audit_record rec;
+	struct store_txn *t;
+	int	rc;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.time_ms = workflow_now();
+	rec.event = ev;
+	if (msg_id != NULL) {
+		rec.has_msg_id = true;
+		memcpy(rec.msg_id, msg_id, CAIRN_MSG_ID_BYTES);
+	}
+	if (local != NULL)
+		snprintf(rec.local, sizeof(rec.local), "%s", local);
+	if (remote != NULL)
+		snprintf(rec.remote, sizeof(rec.remote), "%s", remote);
+	if (hash != NULL) {
+		rec.has_envelope_hash = true;
+		memcpy(rec.envelope_hash, hash, CAIRN_HASH_BYTES);
+	}
+	rec.code = code;
+	rec.uid = uid;
+	if ((t = txn(wf)) == NULL)
+		return CAIRN_ESTORE;
+	if ((rc = store_audit_append(t, &rec)) != 0)
+		txn_lost(wf, rc);
+	return rc;
+}
+
+/* ---- in-flight window per peer -------------------------------------- */
+
+static struct inflight *
+inflight_peer(struct workflow *wf, const char *org)
+{
+	struct inflight *np;
+	size_t	i;
+
+	for (i = 0; i < wf->npeers; i++)
+		if (strcmp(wf->peers[i].org, org) == 0)
+			return &wf->peers[i];
+	np = reallocarray(wf->peers, wf->npeers + 1, sizeof(*np));
+	if (np == NULL)
+		return NULL;
+	wf->peers = np;
+	memset(&np[i], 0, sizeof(np[i]));
+	snprintf(np[i].org, sizeof(np[i].org), "%s", org);
+	np[i].ids = calloc(wf->cfg->window, CAIRN_MSG_ID_BYTES);
+	if (np[i].ids == NULL)
+		return NULL;
+	wf->npeers++;
+	return &np[i];
+}
+
+static void
+inflight_remove(struct workflow *wf, const char *org, const uint8_t *id)
+{
+	struct inflight *p;
+	size_t	i;
+
+	if ((p = inflight_peer(wf, org)) == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		if (memcmp(p->ids[i], id, CAIRN_MSG_ID_BYTES) == 0) {
+			memmove(p->ids[i], p->ids[p->n - 1],
+			    CAIRN_MSG_ID_BYTES);
+			p->n--;
+			return;
+		}
+	}
+}
+
+/* ---- submit ----------------------------------------------------------- */
+
+int
+workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
+    int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
+    size_t errlen)
+{
+	struct cairn_header hdr;
+	struct cairn_payload *p = NULL;
+	struct cairn_signer signer;
+	const struct cairn_pubkey *rkey;
+	struct store_out o;
+	struct store_txn *t;
+	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
+	uint8_t	*env = NULL;
+	size_t	 envlen = 0;
+	int64_t	 now = workflow_now();
+	int	 rc;
+
+	err[0] = '\0';
+	addr(local, sizeof(local), wf->cfg->org, req->from_function);
+	addr(remote, sizeof(remote), req->to_org, req->to_function);
+	if (cairn_book_function(wf->book, wf->cfg->org,
+	    req->from_function) == NULL) {
+		snprintf(err, errlen, "%s is not a function of this "
+		    "organisation in the address book", local);
+		rc = CAIRN_ENOTFOUND;
+		goto refused;
+	}
+	if (cairn_book_org(wf->book, req->to_org) == NULL) {
+		snprintf(err, errlen, "no organisation %s in the address "
+		    "book", req->to_org);
+		rc = CAIRN_ENOTFOUND;
+		goto refused;
+	}
+	if ((rc = cairn_payload_decode(&p, req->payload, req->payload_len,
+	    now)) != 0) {
+		snprintf(err, errlen, "invalid message: %s",
+		    cairn_strerror(rc));
+		goto refused;
+	}
+	if ((rc = cairn_book_box_key(wf->book, req->to_org, now,
+	    &rkey)) != 0) {
+		snprintf(err, errlen, "%s has no valid encryption key in the "
+		    "address book", req->to_org);
+		goto refused;
+	}
+	if ((rc = cairn_keyfile_signer(wf->sec, now, &signer)) != 0) {
+		snprintf(err, errlen, "this organisation has no valid "
+		    "signing key");
+		goto refused;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.kind = p->kind;
+	snprintf(hdr.from_org, sizeof(hdr.from_org), "%s", wf->cfg->org);
+	snprintf(hdr.from_function, sizeof(hdr.from_function), "%s",
+	    req->from_function);
+	snprintf(hdr.to_org, sizeof(hdr.to_org), "%s", req->to_org);
+	snprintf(hdr.to_function, sizeof(hdr.to_function), "%s",
+	    req->to_function);
+	hdr.created_ms = now;
+	hdr.expires_ms = now + 1000LL * (req->ttl_s ? req->ttl_s :
+	    wf->cfg->default_ttl_s);
+	cairn_envelope_new_id(hdr.msg_id);
+	memcpy(hdr.conversation_id, hdr.msg_id, CAIRN_MSG_ID_BYTES);
+	if (req->has_reply_to) {
+		struct store_in in;
+
+		hdr.has_reply_to = true;
+		memcpy(hdr.in_reply_to, req->in_reply_to, CAIRN_MSG_ID_BYTES);
+		/* a reply continues the conversation it answers */
+		if (store_in_get(wf->st, wf->txn, req->in_reply_to, &in) == 0)
+			memcpy(hdr.conversation_id, in.conversation_id,
+			    CAIRN_MSG_ID_BYTES);
+	}
+	if ((rc = cairn_envelope_seal(&hdr, p, rkey, &signer, &env,
+	    &envlen)) != 0) {
+		snprintf(err, errlen, "cannot seal message: %s",
+		    cairn_strerror(rc));
+		goto refused;
+	}
+
+	memset(&o, 0, sizeof(o));
+	memcpy(o.msg_id, hdr.msg_id, CAIRN_MSG_ID_BYTES);
+	o.state = STORE_OUT_QUEUED;
+	o.kind = hdr.kind;
+	snprintf(o.from_function, sizeof(o.from_function), "%s",
+	    hdr.from_function);
+	snprintf(o.to_org, sizeof(o.to_org), "%s", hdr.to_org);
+	snprintf(o.to_function, sizeof(o.to_function), "%s", hdr.to_function);
+	memcpy(o.conversation_id, hdr.conversation_id, CAIRN_MSG_ID_BYTES);
+	o.has_reply_to = hdr.has_reply_to;
+	memcpy(o.in_reply_to, hdr.in_reply_to, CAIRN_MSG_ID_BYTES);
+	o.created_ms = hdr.created_ms;
+	o.expires_ms = hdr.expires_ms;
+	o.next_ms = now;
+	cairn_sig_hash(o.envelope_hash, env, envlen);
+
+	if ((t = txn(wf)) == NULL) {
+		rc = CAIRN_ESTORE;
+		snprintf(err, errlen, "store unavailable");
+		goto out;
+	}
+	if ((rc = store_out_add(t, &o, env, envlen)) != 0) {
+		txn_lost(wf, rc);
+		snprintf(err, errlen, "%s", cairn_strerror(rc));
+		goto out;
+	}
+	if ((rc = workflow_audit(wf, CAIRN_AUDIT_SUBMITTED, o.msg_id, local,
+	    remote, o.envelope_hash, 0, uid)) != 0) {
+		snprintf(err, errlen, "%s", cairn_strerror(rc));
+		goto out;
+	}
+	memcpy(msg_id, o.msg_id, CAIRN_MSG_ID_BYTES);
+	log_info("workflow: queued msg=%02x%02x%02x%02x… kind=%s to=%s",
+	    o.msg_id[0], o.msg_id[1], o.msg_id[2], o.msg_id[3],
+	    cairn_kind_name(o.kind), remote);
+	goto out;
+refused:
+	(void)workflow_audit(wf, CAIRN_AUDIT_SUBMIT_REFUSED, NULL, local,
+	    remote, NULL, rc, uid);
+out:
+	cairn_payload_free(p);
+	free(env);
+	return rc;
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+static void
+reply_done(void *arg, int rc)
+{
+	struct reply_job *j = arg;
+
+	if (rc == 0)
+		(void)xport_reply(j->wf->x, j->identity, j->idlen, j->buf,
+		    j->len);
+	free(j->buf);
+	free(j);
+}
+
+/* Queues a signed reply to go out after the commit. */
+static void
+defer_reply(struct workflow *wf, const struct xport_in *in, uint8_t *buf,
+    size_t len)
+{
+	struct reply_job *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		free(buf);
+		return;
+	}
+	j->wf = wf;
+	memcpy(j->identity, in->identity, in->identity_len);
+	j->idlen = in->identity_len;
+	j->buf = buf;
+	j->len = len;
+	workflow_defer(wf, reply_done, j);
+}
+
+static int
+sign_reply(struct workflow *wf, enum cairn_reply_type type,
+    const uint8_t *msg_id, const uint8_t *hash, int reason, uint8_t **buf,
+    size_t *len)
+{
+	struct cairn_reply r;
+	struct cairn_signer signer;
+	int	rc;
+
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	memcpy(r.msg_id, msg_id, CAIRN_MSG_ID_BYTES);
+	memcpy(r.envelope_hash, hash, CAIRN_HASH_BYTES);
+	r.time_ms = workflow_now();
+	snprintf(r.org, sizeof(r.org), "%s", wf->cfg->org);
+	r.reason = (enum cairn_nack_reason)reason;
+	if ((rc = cairn_keyfile_signer(wf->sec, r.time_ms, &signer)) != 0)
+		return rc;
+	return cairn_reply_sign(&r, &signer, buf, len);
+}
+
+/*
+ * Refuses an incoming envelope: audited always, logged with a rate limit,
+ * answered with a signed nack when the refusal is permanent and we know
+ * which message it was.
+ */
+static void
+refuse(struct workflow *wf, struct xport_in *in, const struct cairn_header *h,
+    const uint8_t *hash, int code, int nack)
+{
+	char	 local[CAIRN_ADDRESS_MAX + 1] = "", remote[CAIRN_ADDRESS_MAX + 1];
+	uint8_t	*buf;
+	size_t	 len;
+
+	if (h != NULL) {
+		addr(local, sizeof(local), h->to_org, h->to_function);
+		addr(remote, sizeof(remote), h->from_org, h->from_function);
+	} else
+		snprintf(remote, sizeof(remote), "%s", in->org);
+	if (log_ratelimit(&wf->rl, workflow_now()))
+		log_notice("workflow: refused envelope from %s: %s", in->org,
+		    cairn_strerror(code));
+	(void)workflow_audit(wf, CAIRN_AUDIT_REFUSED, h ? h->msg_id : NULL,
+	    local[0] ? local : NULL, remote, hash, code, -1);
+	if (nack && h != NULL && sign_reply(wf, CAIRN_REPLY_NACK, h->msg_id,
+	    hash, cairn_nack_reason_for(code), &buf, &len) == 0)
+		defer_reply(wf, in, buf, len);
+}
+
+void
+workflow_incoming(struct workflow *wf, struct xport_in *in)
+{
+	struct cairn_envelope *e = NULL;
+	struct cairn_payload *p = NULL;
+	struct cairn_unsealer unsealer;
+	const struct cairn_org *sorg;
+	const struct cairn_pubkey *skey;
+	const struct cairn_function *fn;
+	const struct cairn_header *h;
+	struct store_in m;
+	struct store_txn *t;
+	const uint8_t *buf = zmq_msg_data(&in->msg);
+	size_t	 len = zmq_msg_size(&in->msg);
+	uint8_t	*receipt = NULL;
+	size_t	 rlen;
+	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
+	int64_t	 now = workflow_now();
+	int	 rc;
+
+	if (len > wf->cfg->max_message_bytes + 65536) {
+		refuse(wf, in, NULL, NULL, CAIRN_ETOOBIG, 0);
+		goto out;
+	}
+	if ((rc = cairn_envelope_parse(&e, buf, len)) != 0) {
+		refuse(wf, in, NULL, NULL, rc, 0);
+		goto out;
+	}
+	if ((rc = cairn_book_sign_key(wf->book,
+	    cairn_envelope_signer_key_id(e), &sorg, &skey)) != 0) {
+		refuse(wf, in, NULL, cairn_envelope_hash(e), rc, 0);
+		goto out;
+	}
+	/* the signer must be the organisation the transport authenticated */
+	if (strcmp(sorg->id, in->org) != 0) {
+		refuse(wf, in, NULL, cairn_envelope_hash(e), CAIRN_ESENDER, 0);
+		goto out;
+	}
+	if ((rc = cairn_envelope_verify(e, skey, in->org)) != 0) {
+		refuse(wf, in, cairn_envelope_header(e),
+		    cairn_envelope_hash(e), rc, 0);
+		goto out;
+	}
+	h = cairn_envelope_header(e);
+	if (strcmp(h->to_org, wf->cfg->org) != 0) {
+		refuse(wf, in, h, cairn_envelope_hash(e),
+		    CAIRN_EWRONGRECIPIENT, 1);
+		goto out;
+	}
+	if ((fn = cairn_book_function(wf->book, wf->cfg->org,
+	    h->to_function)) == NULL) {
+		refuse(wf, in, h, cairn_envelope_hash(e), CAIRN_ENOTFOUND, 1);
+		goto out;
+	}
+	/* new messages need the function to accept their kind; replies go
+	 * back to the function that sent what they answer */
+	if (!(fn->accepts & CAIRN_KIND_BIT(h->kind)) && !h->has_reply_to) {
+		refuse(wf, in, h, cairn_envelope_hash(e), CAIRN_ENOTACCEPTED, 1);
+		goto out;
+	}
+	if ((rc = cairn_envelope_check_time(e, now)) != 0) {
+		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
+		goto out;
+	}
+	if ((t = txn(wf)) == NULL)
+		goto out;
+	addr(local, sizeof(local), h->to_org, h->to_function);
+	addr(remote, sizeof(remote), h->from_org, h->from_function);
+	rc = store_dedup_get(wf->st, t, h->msg_id, &receipt, &rlen);
+	if (rc == 0) {
+		(void)workflow_audit(wf, CAIRN_AUDIT_DUPLICATE, h->msg_id,
+		    local, remote, cairn_envelope_hash(e), 0, -1);
+		defer_reply(wf, in, receipt, rlen);
+		goto out;
+	}
+	if (rc != CAIRN_ENOTFOUND) {
+		log_warnx("workflow: dedup lookup failed: %s",
+		    cairn_strerror(rc));
+		goto out;	/* no receipt: the sender retries */
+	}
+	cairn_keyfile_unsealer(wf->sec, &unsealer);
+	if ((rc = cairn_envelope_decrypt(e, &unsealer, now, &p)) != 0) {
+		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
+		goto out;
+	}
+	cairn_payload_free(p);
+	p = NULL;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(m.msg_id, h->msg_id, CAIRN_MSG_ID_BYTES);
+	m.state = STORE_IN_NEW;
+	m.kind = h->kind;
+	snprintf(m.from_org, sizeof(m.from_org), "%s", h->from_org);
+	snprintf(m.from_function, sizeof(m.from_function), "%s",
+	    h->from_function);
+	snprintf(m.to_function, sizeof(m.to_function), "%s", h->to_function);
+	memcpy(m.conversation_id, h->conversation_id, CAIRN_MSG_ID_BYTES);
+	m.has_reply_to = h->has_reply_to;
+	memcpy(m.in_reply_to, h->in_reply_to, CAIRN_MSG_ID_BYTES);
+	m.created_ms = h->created_ms;
+	m.expires_ms = h->expires_ms;
+	m.received_ms = now;
+	memcpy(m.envelope_hash, cairn_envelope_hash(e), CAIRN_HASH_BYTES);
+	if ((rc = sign_reply(wf, CAIRN_REPLY_RECEIPT, h->msg_id,
+	    m.envelope_hash, 0, &receipt, &rlen)) != 0) {
+		log_warnx("workflow: cannot sign receipt: %s",
+		    cairn_strerror(rc));
+		goto out;
+	}
+	if ((rc = store_in_add(t, &m, buf, len)) != 0 ||
+	    (rc = store_dedup_put(t, m.msg_id, m.expires_ms, receipt,
+	    rlen)) != 0) {
+		free(receipt);
+		txn_lost(wf, rc);
+		goto out;
+	}
+	if (workflow_audit(wf, CAIRN_AUDIT_RECEIVED, m.msg_id, local, remote,
+	    m.envelope_hash, 0, -1) != 0) {
+		free(receipt);
+		goto out;
+	}
+	log_info("workflow: received msg=%02x%02x%02x%02x… kind=%s from=%s "
+	    "to=%s", m.msg_id[0], m.msg_id[1], m.msg_id[2], m.msg_id[3],
+	    cairn_kind_name(m.kind), remote, local);
+	defer_reply(wf, in, receipt, rlen);
+out:
+	cairn_payload_free(p);
+	cairn_envelope_free(e);
+	xport_in_done(in);
+}
+
+/* ---- replies (receipts and nacks) -------------------------------------- */
+
+void
+workflow_reply(struct workflow *wf, struct xport_reply *rep)
+{
+	struct cairn_reply_msg *m = NULL;
+	struct cairn_reply r;
+	const struct cairn_org *sorg;
+	const struct cairn_pubkey *skey;
+	struct store_out o;
+	struct store_txn *t;
+	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
+	const uint8_t *buf = zmq_msg_data(&rep->msg);
+	size_t	 len = zmq_msg_size(&rep->msg);
+	int	 rc;
+
+	if ((rc = cairn_reply_parse(&m, buf, len)) != 0 ||
+	    (rc = cairn_book_sign_key(wf->book, cairn_reply_signer_key_id(m),
+	    &sorg, &skey)) != 0)
+		goto bad;
+	if (strcmp(sorg->id, rep->org) != 0) {
+		rc = CAIRN_ESENDER;
+		goto bad;
+	}
+	if ((rc = cairn_reply_verify(m, skey, rep->org, &r)) != 0)
+		goto bad;
+	if ((t = txn(wf)) == NULL)
+		goto out;
+	if ((rc = store_out_get(wf->st, t, r.msg_id, &o)) != 0)
+		goto bad;
+	if (strcmp(o.to_org, rep->org) != 0 ||
+	    sodium_memcmp(o.envelope_hash, r.envelope_hash,
+	    CAIRN_HASH_BYTES) != 0) {
+		rc = CAIRN_EFIELD;
+		goto bad;
+	}
+	inflight_remove(wf, rep->org, r.msg_id);
+	if (o.state != STORE_OUT_QUEUED)
+		goto out;	/* a receipt for something already settled */
+	addr(local, sizeof(local), wf->cfg->org, o.from_function);
+	addr(remote, sizeof(remote), o.to_org, o.to_function);
+	o.receipt_ms = r.time_ms;
+	if (r.type == CAIRN_REPLY_RECEIPT) {
+		o.state = STORE_OUT_DELIVERED;
+		o.last_error = 0;
+	} else {
+		o.state = STORE_OUT_REJECTED;
+		o.nack_reason = (int32_t)r.reason;
+		o.last_error = CAIRN_EREFUSED;
+	}
+	if ((rc = store_out_update(t, &o)) != 0 ||
+	    (rc = store_receipt_put(t, o.msg_id, buf, len)) != 0) {
+		txn_lost(wf, rc);
+		goto out;
+	}
+	(void)workflow_audit(wf, r.type == CAIRN_REPLY_RECEIPT ?
+	    CAIRN_AUDIT_DELIVERED : CAIRN_AUDIT_REJECTED, o.msg_id, local,
+	    remote, o.envelope_hash, r.type == CAIRN_REPLY_RECEIPT ? 0 :
+	    (int32_t)r.reason, -1);
+	if (r.type == CAIRN_REPLY_NACK)
+		log_notice("workflow: msg=%02x%02x%02x%02x… rejected by %s: %s",
+		    o.msg_id[0], o.msg_id[1], o.msg_id[2], o.msg_id[3],
+		    o.to_org, cairn_nack_reason_name(r.reason));
+	goto out;
+bad:
+	if (log_ratelimit(&wf->rl, workflow_now()))
+		log_notice("workflow: bad reply from %s: %s", rep->org,
+		    cairn_strerror(rc));
+	(void)workflow_audit(wf, CAIRN_AUDIT_BAD_REPLY, NULL, NULL, rep->org,
+	    NULL, rc, -1);
+out:
+	cairn_reply_free(m);
+	zmq_msg_close(&rep->msg);
+}
+
+/* ---- retries ------------------------------------------------------------- */
+
+static int64_t
+backoff(const struct config *cfg, uint32_t attempts)
+{
+	int64_t	d = cfg->retry_min_ms;
+	uint32_t i;
+
+	for (i = 1; i < attempts && d < cfg->retry_max_ms; i++)
+		d *= 2;
+	if (d > cfg->retry_max_ms)
+		d = cfg->retry_max_ms;
+	/* jitter: 80% .. 100% of the delay, so peers do not retry in step */
+	return d - (int64_t)randombytes_uniform((uint32_t)(d / 5 + 1));
+}
+
+static void
+send_done(void *arg, int rc)
+{
+	struct send_job *j = arg;
+
+	if (rc == 0) {
+		rc = xport_send(j->wf->x, j->org, j->env, j->len);
+		if (rc != 0 && rc != -EAGAIN)
+			log_warnx("workflow: cannot send to %s: %s", j->org,
+			    cairn_strerror(rc));
+	}
+	free(j->env);
+	free(j);
+}
+
+void
+workflow_due(struct workflow *wf)
+{
+	struct store_out *due;
+	struct store_txn *t;
+	struct inflight *peer;
+	struct send_job *j;
+	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
+	int64_t	 now = workflow_now(), next;
+	size_t	 n, i, k;
+	int	 rc;
+
+	wf->window_full = 0;
+	if ((t = txn(wf)) == NULL)
+		return;
+	if ((due = calloc(DUE_BATCH, sizeof(*due))) == NULL)
+		return;
+	if ((rc = store_out_due(wf->st, t, now, due, DUE_BATCH, &n,
+	    &next)) != 0) {
+		log_warnx("workflow: cannot read schedule: %s",
+		    cairn_strerror(rc));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct store_out *o = &due[i];
+
+		if ((peer = inflight_peer(wf, o->to_org)) == NULL)
+			goto out;
+		/* due again means the last attempt timed out */
+		inflight_remove(wf, o->to_org, o->msg_id);
+		addr(local, sizeof(local), wf->cfg->org, o->from_function);
+		addr(remote, sizeof(remote), o->to_org, o->to_function);
+		if (now >= o->expires_ms) {
+			o->state = STORE_OUT_FAILED;
+			o->last_error = CAIRN_EEXPIRED;
+			if ((rc = store_out_update(t, o)) != 0) {
+				txn_lost(wf, rc);
+				goto out;
+			}
+			(void)workflow_audit(wf, CAIRN_AUDIT_FAILED, o->msg_id,
+			    local, remote, o->envelope_hash, CAIRN_EEXPIRED,
+			    -1);
+			log_notice("workflow: msg=%02x%02x%02x%02x… to %s "
+			    "expired after %" PRIu32 " attempts", o->msg_id[0],
+			    o->msg_id[1], o->msg_id[2], o->msg_id[3], remote,
+			    o->attempts);
+			continue;
+		}
+		if (peer->n >= wf->cfg->window) {
+			wf->window_full = 1;
+			continue;
+		}
+		if ((j = calloc(1, sizeof(*j))) == NULL)
+			goto out;
+		j->wf = wf;
+		snprintf(j->org, sizeof(j->org), "%s", o->to_org);
+		memcpy(j->msg_id, o->msg_id, CAIRN_MSG_ID_BYTES);
+		if ((rc = store_out_envelope(wf->st, t, o->msg_id, &j->env,
+		    &j->len)) != 0) {
+			log_warnx("workflow: cannot read envelope: %s",
+			    cairn_strerror(rc));
+			free(j);
+			continue;
+		}
+		o->attempts++;
+		o->next_ms = now + backoff(wf->cfg, o->attempts);
+		if (o->next_ms > o->expires_ms)
+			o->next_ms = o->expires_ms;
+		if ((rc = store_out_update(t, o)) != 0) {
+			free(j->env);
+			free(j);
+			txn_lost(wf, rc);
+			goto out;
+		}
+		if (o->attempts > 1)
+			(void)workflow_audit(wf, CAIRN_AUDIT_SENT, o->msg_id,
+			    local, remote, o->envelope_hash,
+			    (int32_t)o->attempts, -1);
+		k = peer->n++;
+		memcpy(peer->ids[k], o->msg_id, CAIRN_MSG_ID_BYTES);
+		workflow_defer(wf, send_done, j);
+	}
+out:
+	free(due);
+}
+
+int
+workflow_timeout(struct workflow *wf, int max_ms)
+{
+	struct store_out o;
+	size_t	n;
+	int64_t	next, now;
+
+	if (wf->window_full)
+		return max_ms < 20 ? max_ms : 20;
+	if (store_out_due(wf->st, NULL, INT64_MIN, &o, 0, &n, &next) != 0)
+		return max_ms;
+	now = workflow_now();
+	if (next <= now)
+		return 0;
+	if (next - now < max_ms)
+		return (int)(next - now);
+	return max_ms;
+}
+
+/* ---- read side ------------------------------------------------------------ */
+
+static const char *
+out_state_name(enum store_out_state s)
+{
+	switch (s) {
+	case STORE_OUT_QUEUED:
+		return "QUEUED";
+	case STORE_OUT_DELIVERED:
+		return "DELIVERED";
+	case STORE_OUT_REJECTED:
+		return "REJECTED";
+	case STORE_OUT_FAILED:
+		return "FAILED";
+	}
+	return "UNKNOWN";
+}
+
+static void
+info_from_out(struct cairn_ctl_info *i, const struct store_out *o,
+    const char *org)
+{
+	memset(i, 0, sizeof(*i));
+	memcpy(i->msg_id, o->msg_id, CAIRN_MSG_ID_BYTES);
+	i->outgoing = true;
+	i->kind = o->kind;
+	snprintf(i->from_org, sizeof(i->from_org), "%s", org);
+	snprintf(i->from_function, sizeof(i->from_function), "%s",
+	    o->from_function);
+	snprintf(i->to_org, sizeof(i->to_org), "%s", o->to_org);
+	snprintf(i->to_function, sizeof(i->to_function), "%s",
+	    o->to_function);
+	snprintf(i->state, sizeof(i->state), "%s", out_state_name(o->state));
+	i->attempts = o->attempts;
+	i->last_error = o->last_error;
+	if (o->state == STORE_OUT_REJECTED)
+		snprintf(i->last_error_text, sizeof(i->last_error_text),
+		    "rejected by %s: %s", o->to_org,
+		    cairn_nack_reason_name(
+		    (enum cairn_nack_reason)o->nack_reason));
+	else if (o->last_error != 0)
+		snprintf(i->last_error_text, sizeof(i->last_error_text), "%s",
+		    cairn_strerror(o->last_error));
+	i->created_ms = o->created_ms;
+	i->expires_ms = o->expires_ms;
+	i->receipt_ms = o->receipt_ms;
+	i->next_attempt_ms = o->state == STORE_OUT_QUEUED ? o->next_ms : 0;
+	memcpy(i->envelope_hash, o->envelope_hash, CAIRN_HASH_BYTES);
+	memcpy(i->conversation_id, o->conversation_id, CAIRN_MSG_ID_BYTES);
+	i->has_reply_to = o->has_reply_to;
+	memcpy(i->in_reply_to, o->in_reply_to, CAIRN_MSG_ID_BYTES);
+}
+
+static void
+info_from_in(struct cairn_ctl_info *i, const struct store_in *m,
+    const char *org)
+{
+	memset(i, 0, sizeof(*i));
+	memcpy(i->msg_id, m->msg_id, CAIRN_MSG_ID_BYTES);
+	i->outgoing = false;
+	i->kind = m->kind;
+	snprintf(i->from_org, sizeof(i->from_org), "%s", m->from_org);
+	snprintf(i->from_function, sizeof(i->from_function), "%s",
+	    m->from_function);
+	snprintf(i->to_org, sizeof(i->to_org), "%s", org);
+	snprintf(i->to_function, sizeof(i->to_function), "%s",
+	    m->to_function);
+	snprintf(i->state, sizeof(i->state), "%s", "DELIVERED");
+	i->created_ms = m->created_ms;
+	i->expires_ms = m->expires_ms;
+	i->receipt_ms = m->received_ms;
+	memcpy(i->envelope_hash, m->envelope_hash, CAIRN_HASH_BYTES);
+	memcpy(i->conversation_id, m->conversation_id, CAIRN_MSG_ID_BYTES);
+	i->has_reply_to = m->has_reply_to;
+	memcpy(i->in_reply_to, m->in_reply_to, CAIRN_MSG_ID_BYTES);
+}
+
+int
+workflow_status(struct workflow *wf, const uint8_t id[static CAIRN_MSG_ID_BYTES],
+    struct cairn_ctl_info *info)
+{
+	struct store_out o;
+	struct store_in m;
+	int	rc;
+
+	if ((rc = store_out_get(wf->st, NULL, id, &o)) == 0) {
+		info_from_out(info, &o, wf->cfg->org);
+		return 0;
+	}
+	if (rc != CAIRN_ENOTFOUND)
+		return rc;
+	if ((rc = store_in_get(wf->st, NULL, id, &m)) != 0)
+		return rc;
+	info_from_in(info, &m, wf->cfg->org);
+	return 0;
+}
+
+struct list_ctx {
+	struct workflow		*wf;
+	const char		*function;
+	struct cairn_ctl_info	*infos;
+	size_t			 n, limit;
+	int			 rc;
+};
+
+static int
+list_out(void *arg, const struct store_out *o)
+{
+	struct list_ctx *c = arg;
+
+	if (c->function != NULL && c->function[0] != '\0' &&
+	    strcmp(c->function, o->from_function) != 0)
+		return 0;
+	if (c->n == c->limit)
+		return 1;
+	info_from_out(&c->infos[c->n++], o, c->wf->cfg->org);
+	return 0;
+}
+
+static int
+list_in(void *arg, const struct store_in *m)
+{
+	struct list_ctx *c = arg;
+
+	if (c->function != NULL && c->function[0] != '\0' &&
+	    strcmp(c->function, m->to_function) != 0)
+		return 0;
+	if (c->n == c->limit)
+		return 1;
+	info_from_in(&c->infos[c->n++], m, c->wf->cfg->org);
+	return 0;
+}
+
+int
+workflow_list(struct workflow *wf, enum cairn_ctl_command which,
+    const char *function, size_t limit, struct cairn_ctl_info **infos,
+    size_t *n)
+{
+	struct list_ctx c;
+	int	rc;
+
+	memset(&c, 0, sizeof(c));
+	c.wf = wf;
+	c.function = function;
+	c.limit = limit == 0 || limit > CAIRN_CTL_LIST_MAX ?
+	    CAIRN_CTL_LIST_MAX : limit;
+	if ((c.infos = calloc(c.limit, sizeof(*c.infos))) == NULL)
+		return -ENOMEM;
+	if (which == CAIRN_CTL_OUTBOX)
+		rc = store_out_each(wf->st, list_out, &c);
+	else
+		rc = store_in_each(wf->st, list_in, &c);
+	if (rc < 0) {
+		free(c.infos);
+		return rc;
+	}
+	*infos = c.infos;
+	*n = c.n;
+	return 0;
+}
+
+int
+workflow_show(struct workflow *wf, const uint8_t id[static CAIRN_MSG_ID_BYTES],
+    int64_t uid, struct cairn_ctl_info *info, uint8_t **payload, size_t *len)
+{
+	struct cairn_envelope *e = NULL;
+	struct cairn_payload *p = NULL;
+	struct cairn_unsealer unsealer;
+	const struct cairn_org *sorg;
+	const struct cairn_pubkey *skey;
+	struct store_in m;
+	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
+	uint8_t	*env = NULL;
+	size_t	 envlen;
+	int	 rc;
+
+	*payload = NULL;
+	if ((rc = store_in_get(wf->st, wf->txn, id, &m)) != 0)
+		return rc;
+	info_from_in(info, &m, wf->cfg->org);
+	if ((rc = store_in_envelope(wf->st, wf->txn, id, &env, &envlen)) != 0)
+		return rc;
+	if ((rc = cairn_envelope_parse(&e, env, envlen)) != 0 ||
+	    (rc = cairn_book_sign_key(wf->book,
+	    cairn_envelope_signer_key_id(e), &sorg, &skey)) != 0 ||
+	    (rc = cairn_envelope_verify(e, skey, m.from_org)) != 0)
+		goto out;
+	cairn_keyfile_unsealer(wf->sec, &unsealer);
+	if ((rc = cairn_envelope_decrypt(e, &unsealer, m.received_ms,
+	    &p)) != 0)
+		goto out;
+	if ((rc = cairn_payload_encode(p, m.received_ms, payload, len)) != 0)
+		goto out;
+	addr(local, sizeof(local), wf->cfg->org, m.to_function);
+	addr(remote, sizeof(remote), m.from_org, m.from_function);
+	if ((rc = workflow_audit(wf, CAIRN_AUDIT_READ, m.msg_id, local,
+	    remote, m.envelope_hash, 0, uid)) != 0) {
+		sodium_memzero(*payload, *len);
+		free(*payload);
+		*payload = NULL;
+		goto out;
+	}
+	if (m.state == STORE_IN_NEW && wf->txn != NULL) {
+		m.state = STORE_IN_READ;
+		if ((rc = store_in_update(wf->txn, &m)) != 0) {
+			sodium_memzero(*payload, *len);
+			free(*payload);
+			*payload = NULL;
+			txn_lost(wf, rc);
+		}
+	}
+out:
+	cairn_payload_free(p);
+	cairn_envelope_free(e);
+	free(env);
+	return rc;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * workflow: what happens to messages.  Accepting a client's submit,
+ * checking and storing what a peer sends, acting on receipts and nacks,
+ * retrying with backoff until expiry.  It decides; the store keeps and
+ * xport carries.
+ *
+ * Work is done in passes of the event loop.  Every handler writes into
+ * the pass's one LMDB transaction; anything that may only happen after
+ * the data is durable (telling a client its message is accepted, sending
+ * a receipt, sending an envelope whose attempt was recorded) is deferred
+ * with workflow_defer() and runs from workflow_commit() once the commit
+ * has succeeded, or with the commit's error when it failed.
+ */
+#ifndef CAIRN_DAEMON_WORKFLOW_H
+#define CAIRN_DAEMON_WORKFLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/config.h"
+#include "daemon/store.h"
+#include "daemon/xport.h"
+#include "keys/book.h"
+#include "keys/keyfile.h"
+#include "proto/audit.h"
+#include "proto/control.h"
+
+struct workflow;
+
+/*
+ * Borrowed pointers: cfg, st, x, sec must outlive the workflow; the book
+ * is replaced with workflow_set_book().
+ */
+int	workflow_init(struct workflow **out, const struct config *cfg,
+	    struct store *st, struct xport *x, const struct cairn_secret *sec,
+	    const struct cairn_book *book) CAIRN_MUSTCHECK;
+void	workflow_set_book(struct workflow *wf, const struct cairn_book *book);
+void	workflow_shutdown(struct workflow *wf);
+
+/*
+ * The pass's write transaction, begun if needed (NULL if the store could
+ * not begin one).  For writes of other modules that belong to the pass.
+ */
+struct store_txn *workflow_txn(struct workflow *wf);
+
+/* Milliseconds since the epoch (CLOCK_REALTIME). */
+int64_t	workflow_now(void);
+
+/*
+ * Runs fn(arg, rc) after the pass's commit: rc 0 when it was durable, a
+ * negative code when the pass's transaction was lost.  fn owns arg.
+ */
+void	workflow_defer(struct workflow *wf, void (*fn)(void *arg, int rc),
+	    void *arg);
+
+/*
+ * Appends an audit record in the pass's transaction.  msg_id and hash
+ * may be NULL; local and remote may be NULL.
+ */
+int	workflow_audit(struct workflow *wf, enum cairn_audit_event ev,
+	    const uint8_t *msg_id, const char *local, const char *remote,
+	    const uint8_t *hash, int32_t code, int64_t uid);
+
+/*
+ * A client's submit: checks, seals, signs and queues the message in the
+ * pass's transaction.  msg_id receives the new id.  On refusal returns a
+ * negative code and writes a reason into err (errlen bytes).
+ */
+int	workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
+	    int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
+	    size_t errlen);
+
+/* An envelope from an authenticated peer.  Consumes in. */
+void	workflow_incoming(struct workflow *wf, struct xport_in *in);
+
+/* A signed reply from a peer's DEALER.  Consumes rep. */
+void	workflow_reply(struct workflow *wf, struct xport_reply *rep);
+
+/*
+ * Picks due messages: expires what is past its expiry, records the next
+ * attempt of the rest and defers their sending to after the commit.
+ */
+void	workflow_due(struct workflow *wf);
+
+/*
+ * Commits the pass (if it wrote anything) and runs the deferred work.
+ * Returns 0 or the commit's error.
+ */
+int	workflow_commit(struct workflow *wf);
+
+/* Milliseconds until the next scheduled work (0..max_ms). */
+int	workflow_timeout(struct workflow *wf, int max_ms);
+
+/* Read side, for control. */
+int	workflow_status(struct workflow *wf,
+	    const uint8_t id[static CAIRN_MSG_ID_BYTES],
+	    struct cairn_ctl_info *info) CAIRN_MUSTCHECK;
+int	workflow_list(struct workflow *wf, enum cairn_ctl_command which,
+	    const char *function, size_t limit, struct cairn_ctl_info **infos,
+	    size_t *n) CAIRN_MUSTCHECK;
+
+/*
+ * Decrypts an inbox message for a local user and audits the read in the
+ * pass's transaction.  *payload is malloc'ed Payload bytes the caller
+ * wipes and frees.
+ */
+int	workflow_show(struct workflow *wf,
+	    const uint8_t id[static CAIRN_MSG_ID_BYTES], int64_t uid,
+	    struct cairn_ctl_info *info, uint8_t **payload, size_t *len)
+	    CAIRN_MUSTCHECK;
+
+#endif
