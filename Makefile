@@ -141,7 +141,9 @@ deps:
 all: deps
 	@$(MAKE) --no-print-directory build
 
-build: $(LIBCAIRN) $(PROGS) $(EXAMPLES)
+TOOLS		:= $(B)/tests/peertool $(B)/tests/auditdump
+
+build: $(LIBCAIRN) $(PROGS) $(EXAMPLES) $(TOOLS)
 
 # ---- compile ----------------------------------------------------------------
 
@@ -190,6 +192,11 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIBCAIRND) $(LIBCAIRN)
 	$(quiet) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+$(B)/tests/%: $(B)/tests/integration/%.o $(LIBCAIRND) $(LIBCAIRN)
+	$(quiet) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/bench/%: $(B)/tests/bench/%.o $(LIBCAIRND) $(LIBCAIRN)
 	$(quiet) LD $@
