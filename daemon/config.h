@@ -82,7 +82,7 @@ struct config {
 	uint32_t	 default_ttl_s;		/* message_ttl */
 	uint32_t	 retry_min_ms;
 	uint32_t	 retry_max_ms;
-	uint32_t	 window;		/* messages in flight per peer */
+	uint32_t	 window;		/* in flight per peer */
 	uint32_t	 max_message_bytes;	/* payload bytes */
 	uint32_t	 checkpoint_records;
 	uint32_t	 checkpoint_seconds;	/* checkpoint_interval */

@@ -373,7 +373,8 @@ test_config_relative_config_path(void **state)
 	if (r == 0) {
 		r = config_load(&conf, "c.conf", err, sizeof(err));
 		if (r == 0) {
-			join(want, sizeof(want), sub, "run/lerum.elevhalsa.sock");
+			join(want, sizeof(want), sub,
+			    "run/lerum.elevhalsa.sock");
 			r = strcmp(conf->socket, want) != 0;
 			config_free(conf);
 		}
@@ -507,8 +508,9 @@ test_config_errors(void **state)
 		    "checkpoint_interval = 25h\n", 9, "out of range (1s..1d)" },
 		{ "bad principal kind", BASE "[access]\nkurator = grp:x\n",
 		    10, "not user:NAME or group:NAME" },
-		{ "principal without kind", BASE "[access]\nkurator = kuratorer\n",
-		    10, "not user:NAME or group:NAME" },
+		{ "principal without kind", BASE
+		    "[access]\nkurator = kuratorer\n", 10,
+		    "not user:NAME or group:NAME" },
 		{ "principal empty name", BASE "[access]\nkurator = user:\n",
 		    10, "not user:NAME or group:NAME" },
 		{ "principal uppercase", BASE
@@ -524,8 +526,9 @@ test_config_errors(void **state)
 		    "[access]\nkurator = group: kuratorer\n", 10,
 		    "not a valid user or group name" },
 		{ "principal too long", BASE
-		    "[access]\nkurator = user:abcdefghijklmnopqrstuvwxyz0123456\n",
-		    10, "not a valid user or group name" },
+		    "[access]\nkurator = "
+		    "user:abcdefghijklmnopqrstuvwxyz0123456\n", 10,
+		    "not a valid user or group name" },
 		{ "empty principal", BASE
 		    "[access]\nkurator = group:a,,group:b\n", 10,
 		    "not user:NAME or group:NAME" },
