@@ -245,23 +245,33 @@ demo: deps
 
 # ---- install ----------------------------------------------------------------
 
+INSTALL_HEADERS	:= client/cairn.h proto/error.h proto/kind.h proto/payload.h \
+		   proto/validate.h proto/control.h proto/sig.h
+
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/cairn \
-		$(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(B)/cairn-keys $(DESTDIR)$(BINDIR)/
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(B)/cairn-keys $(B)/cairn $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(B)/cairnd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(LIBCAIRN) $(DESTDIR)$(LIBDIR)/
-	install -m 0644 keys/cairn-keys.1 $(DESTDIR)$(MANDIR)/man1/
-	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	install -m 0644 keys/cairn-keys.1 client/cairn.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 daemon/cairnd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 daemon/cairnd.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 		client/cairn.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/cairn.pc
-	@for h in proto/error.h proto/sig.h proto/envelope.h proto/payload.h \
-		proto/validate.h; do \
-		install -m 0644 $$h $(DESTDIR)$(INCLUDEDIR)/cairn/; done
+	for h in $(INSTALL_HEADERS); do \
+		install -D -m 0644 $$h $(DESTDIR)$(INCLUDEDIR)/cairn/$$h; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/cairn-keys $(DESTDIR)$(LIBDIR)/libcairn.a \
+	rm -f $(DESTDIR)$(BINDIR)/cairn-keys $(DESTDIR)$(BINDIR)/cairn \
+		$(DESTDIR)$(SBINDIR)/cairnd $(DESTDIR)$(LIBDIR)/libcairn.a \
 		$(DESTDIR)$(MANDIR)/man1/cairn-keys.1 \
+		$(DESTDIR)$(MANDIR)/man1/cairn.1 \
+		$(DESTDIR)$(MANDIR)/man5/cairnd.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/cairnd.8 \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/cairn.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/cairn
 
