@@ -141,7 +141,11 @@ static int	rd_begin(struct store *st, struct store_txn *txn,
 static void	rd_end(struct store_txn *txn, MDB_txn *t);
 static int	wr_txn(struct store_txn *txn, MDB_txn **t);
 static int	scan(struct store *st, enum db db,
-		    int (*fn)(void *, const MDB_val *, const MDB_val *), void *ctx);
+		    int (*fn)(void *, const MDB_val *, const MDB_val *),
+		    void *ctx);
+static int	out_visit(void *ctx, const MDB_val *k, const MDB_val *v);
+static int	in_visit(void *ctx, const MDB_val *k, const MDB_val *v);
+static int	stats_visit(void *ctx, const MDB_val *k, const MDB_val *v);
 
 /* --- errors and byte order --- */
 
@@ -276,6 +280,8 @@ enc_seal(struct enc *e)
 static void
 dec_bytes(struct dec *d, void *out, size_t n)
 {
+	if (n == 0)
+		return;
 	if (d->bad || n > d->len - d->off) {
 		d->bad = true;
 		memset(out, 0, n);
@@ -1370,7 +1376,7 @@ store_audit_append(struct store_txn *txn, struct cairn_audit_record *rec)
 	v.mv_data = buf;
 	rc = mdb_put(t, txn->st->dbi[DB_AUDIT], &k, &v, MDB_NOOVERWRITE);
 	if (rc != 0) {
-		/* A record beyond the head: the head was lost or rolled back. */
+		/* A record past the head: the head was lost or rolled back. */
 		rc = rc == MDB_KEYEXIST ? CAIRN_ECORRUPT : mdb_code(rc);
 		goto out;
 	}

@@ -11,12 +11,22 @@
  *   inbox     msg_id -> struct store_in (metadata of a message we hold)
  *   inenv     msg_id -> envelope bytes as received (still encrypted)
  *   dedup     msg_id -> u64 expires_ms || signed receipt bytes we issued
+ *   dedupexp  u64be(expires_ms) || msg_id -> ""   (expiry order of dedup)
  *   audit     u64be(seq) -> audit record bytes (proto/audit.h)
- *   meta      "audit.head" -> u64 seq || 32-byte hash; "book.serial" -> u64
+ *   meta      "audit.head" -> u64 seq || 32-byte hash; "format" -> u64 (1);
+ *             "book.serial" -> u64
  *
  * Every value carries a format version and a BLAKE2b checksum, checked on
  * every read (LMDB 0.9 has no page checksums): a mismatch is
- * CAIRN_ECORRUPT, never served.
+ * CAIRN_ECORRUPT, never served; a sound value of an unknown version is
+ * CAIRN_EVERSION.  Audit records are stored as sealed, and their own hash
+ * is their checksum.
+ *
+ * Arguments out of range (an enum value, a string not terminated within
+ * its array, a negative next_ms of a QUEUED message, a finished txn) are
+ * refused with CAIRN_EINVAL before anything is written.  CAIRN_EEXIST,
+ * CAIRN_ENOTFOUND and CAIRN_EINVAL leave the transaction usable; after any
+ * other error from a put, abort it.
  *
  * Writes happen inside one write transaction (struct store_txn) that the
  * caller commits once per event-loop pass (group commit).  Commits are
@@ -95,7 +105,8 @@ struct store_txn;
  * Opens (creating if needed) the LMDB environment in dir (mode 0700),
  * map_size bytes (0: STORE_DEFAULT_MAP_SIZE), clears stale reader slots,
  * and checks the format version in meta.
- * Returns 0, CAIRN_ESTORE, CAIRN_ECORRUPT, CAIRN_EVERSION or -errno.
+ * Returns 0, CAIRN_ESTORE, CAIRN_ECORRUPT, CAIRN_EVERSION, CAIRN_ENOSPACE
+ * (no room to create it) or -errno (-ENOTDIR, -EACCES, ...).
  */
 int	store_open(struct store **out, const char *dir, size_t map_size)
 	    CAIRN_MUSTCHECK;
@@ -103,7 +114,11 @@ int	store_open(struct store **out, const char *dir, size_t map_size)
 /* Closes; NULL is allowed.  No transaction may be open. */
 void	store_close(struct store *st);
 
-/* Starts the (single) write transaction.  Returns 0 or CAIRN_ESTORE. */
+/*
+ * Starts the (single) write transaction.  Returns 0 or CAIRN_ESTORE (also
+ * when one is already open: a second would deadlock on LMDB's writer
+ * lock).
+ */
 int	store_begin(struct store *st, struct store_txn **out) CAIRN_MUSTCHECK;
 
 /*
@@ -242,7 +257,9 @@ int	store_audit_head(struct store *st, struct store_txn *txn,
 
 /*
  * Calls fn for every audit record from seq `from` on, in order, each
- * decoded and checked (cairn_audit_open); stops when fn returns non-zero.
+ * decoded and checked (cairn_audit_open); stops when fn returns non-zero
+ * (which is then returned).  CAIRN_ECORRUPT if a record does not verify,
+ * sits under another seq, or does not link to the one visited before it.
  */
 int	store_audit_each(struct store *st, uint64_t from,
 	    int (*fn)(void *arg, const struct cairn_audit_record *rec),
@@ -250,6 +267,7 @@ int	store_audit_each(struct store *st, uint64_t from,
 
 /* --- meta --- */
 
+/* key: 1..64 bytes; "format" and "audit.head" are refused (CAIRN_EINVAL). */
 int	store_meta_put_u64(struct store_txn *txn, const char *key,
 	    uint64_t value) CAIRN_MUSTCHECK;
 /* Returns 0 or CAIRN_ENOTFOUND (value untouched). */

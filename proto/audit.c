@@ -7,7 +7,6 @@
  * fields), so that each record has exactly one byte form: a changed byte
  * either breaks the parse, the canonical form or the hash.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 

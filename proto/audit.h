@@ -72,7 +72,10 @@ int	cairn_audit_seal(struct cairn_audit_record *rec, uint8_t **out,
 
 /*
  * Decodes a record and checks its shape and that its hash matches its
- * content (not the chain link: the caller compares prev_hash).
+ * content (not the chain link: the caller compares prev_hash).  Only the
+ * canonical encoding, byte for byte what cairn_audit_seal() writes, is
+ * accepted: unknown or repeated fields, overlong varints and trailing
+ * bytes are CAIRN_EMALFORMED, so that no two byte strings carry one hash.
  * Returns 0, CAIRN_ETOOBIG, CAIRN_EMALFORMED, CAIRN_EFIELD or
  * CAIRN_ECORRUPT (hash does not match).
  */

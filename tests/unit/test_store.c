@@ -1281,34 +1281,42 @@ test_store_open_errors(void **state)
 
 /* --- a full map --- */
 
-static void
-test_store_map_full(void **state)
+/*
+ * Adds messages with envlen-byte envelopes, one per transaction, to a
+ * 1 MiB map until the store reports CAIRN_ENOSPACE; checks that what was
+ * committed before is intact and that a small record still commits.
+ * Returns whether the failure came from store_commit() (else the put).
+ */
+static bool
+fill_until_full(struct fx *f, size_t envlen)
 {
-	struct fx *f = *state;
 	struct store_txn *txn;
 	struct store_out o, got;
 	uint8_t	*env, *buf;
 	size_t	 len;
 	unsigned int i, committed = 0;
 	int	 rc = 0;
+	bool	 from_commit = false;
 
 	/* The data so far fits, so the smaller map size applies. */
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(store_open(&f->st, f->dir, 1024 * 1024), 0);
 
-	env = make_bytes(100 * 1024, 1);
-	for (i = 1; i < 100; i++) {
+	env = make_bytes(envlen, 1);
+	for (i = 1; i < 5000; i++) {
 		make_out(&o, i, NOW + i);
 		env[0] = (uint8_t)i;
 		assert_int_equal(store_begin(f->st, &txn), 0);
-		rc = store_out_add(txn, &o, env, 100 * 1024);
+		rc = store_out_add(txn, &o, env, envlen);
 		if (rc != 0) {
 			store_abort(txn);
 			break;
 		}
-		if ((rc = store_commit(txn)) != 0)
+		if ((rc = store_commit(txn)) != 0) {
+			from_commit = true;
 			break;
+		}
 		committed = i;
 	}
 	assert_int_equal(rc, CAIRN_ENOSPACE);
@@ -1320,7 +1328,7 @@ test_store_map_full(void **state)
 		assert_int_equal(store_out_envelope(f->st, NULL, o.msg_id,
 		    &buf, &len), 0);
 		env[0] = (uint8_t)i;
-		assert_int_equal(len, 100 * 1024);
+		assert_int_equal(len, envlen);
 		assert_memory_equal(buf, env, len);
 		free(buf);
 	}
@@ -1329,13 +1337,31 @@ test_store_map_full(void **state)
 	    CAIRN_ENOTFOUND);
 
 	/* A small record still fits after the failed txn was dropped. */
-	make_out(&o, 500, NOW);
+	make_out(&o, 0xfff0, NOW);
 	assert_int_equal(store_begin(f->st, &txn), 0);
 	assert_int_equal(store_out_add(txn, &o, (const uint8_t *)"s", 1), 0);
 	assert_int_equal(store_commit(txn), 0);
 	assert_int_equal(store_out_get(f->st, NULL, o.msg_id, &got), 0);
 	assert_out_equal(&o, &got);
 	free(env);
+	return from_commit;
+}
+
+static void
+test_store_map_full_on_put(void **state)
+{
+	/* A 100 KiB envelope no longer fits: mdb_put says so. */
+	assert_false(fill_until_full(*state, 100 * 1024));
+}
+
+static void
+test_store_map_full_on_commit(void **state)
+{
+	/*
+	 * With 2 KiB envelopes the puts fit and saving the free list at
+	 * commit does not (LMDB 0.9.24, 4 KiB pages): the commit path.
+	 */
+	assert_true(fill_until_full(*state, 2048));
 }
 
 /* --- proto/audit on its own --- */
@@ -1511,7 +1537,8 @@ main(void)
 		T(test_store_corrupt_audit_head_and_links),
 		T(test_store_format_version),
 		T(test_store_open_errors),
-		T(test_store_map_full),
+		T(test_store_map_full_on_put),
+		T(test_store_map_full_on_commit),
 #undef T
 		cmocka_unit_test(test_store_audit_record_roundtrip),
 		cmocka_unit_test(test_store_audit_record_every_bit_flip),
