@@ -1,0 +1,1244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cairn(1): the command line client.  Sends consultation requests and
+ * reads the outbox, the inbox, the state and the content of messages,
+ * all through libcairn and the local daemon's socket.
+ *
+ * Results go to stdout, errors to stderr as "cairn: what: why" (with the
+ * daemon's own text when it refused); exit 0 on success, 1 on failure or
+ * refusal, 2 on a usage error.  Error messages never repeat personal data
+ * (identity numbers, text, file contents); only `show' prints it, because
+ * showing it is what the user asked for.
+ *
+ * Not for: keys and the address book (cairn-keys), audit (later).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "client/cairn.h"
+
+#define PROG		"cairn"
+#define TIME_BYTES	32
+#define TIMEOUT_S_MAX	3600
+#define ADDR_BYTES	(CAIRN_ADDRESS_MAX + 1)
+
+struct global {
+	const char	*socket;
+	int		 timeout_ms;
+};
+
+struct cmd {
+	const char	*name;
+	int		(*fn)(int, char **, const struct global *);
+	const char	*description;
+};
+
+/* The SYNOPSIS of cairn.1, line by line, keyed by subcommand. */
+static const struct {
+	const char	*cmd;
+	const char	*line;
+} synopsis[] = {
+	{ "",		"[-s socket] [-t seconds] command [argument ...]" },
+	{ "request",	"request -f function -r org/function -p subject "
+			"-c basis:date -q text|@file [-P] [-a age-band] "
+			"[-C channel] [-S scope] [-u urgency] [-A file ...]" },
+	{ "outbox",	"outbox [-j] [-f function]" },
+	{ "inbox",	"inbox [-j] [-f function]" },
+	{ "status",	"status [-j] id" },
+	{ "show",	"show [-j] [-d dir] id" },
+	{ "help",	"help" },
+	{ "-V",		"-V" },
+};
+
+/* Age bands as typed, indexed by enum cairn_age_band. */
+static const char *age_names[] = {
+	"", "0-5", "6-9", "10-12", "13-15", "16-17", "18+"
+};
+
+static void	 usage_to(FILE *, const char *);
+static void	 usage(const char *, const char *, ...)
+		    __attribute__((noreturn, format(printf, 2, 3)));
+static void	 help_exit(const char *) __attribute__((noreturn));
+static void	 bad_option(const char *, int, char **)
+		    __attribute__((noreturn));
+static int	 fail(const char *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static int	 fail_client(const struct cairn_client *, const char *, int);
+static int64_t	 now_ms(void);
+static void	 fmt_time(char [static TIME_BYTES], int64_t);
+static void	 fmt_addr(char [static ADDR_BYTES], const char *,
+		    const char *);
+static const char *last_error(const struct cairn_ctl_info *);
+static int	 read_file(const char *, size_t, uint8_t **, size_t *);
+static void	 wipe_free(void *, size_t);
+static void	 parse_id(const char *, const char *,
+		    uint8_t [static CAIRN_MSG_ID_BYTES]);
+static int	 parse_seconds(const char *, int *);
+static int	 parse_consent(const char *, struct cairn_request *);
+static enum cairn_age_band age_parse(const char *);
+static int	 connect_daemon(const struct global *, const char *,
+		    struct cairn_client **);
+static int	 print_json(json_t *);
+static json_t	*info_json(const struct cairn_ctl_info *);
+static json_t	*payload_json(const struct cairn_payload *);
+static json_t	*attachments_json(const struct cairn_payload *);
+static void	 print_info(const struct cairn_ctl_info *);
+static void	 print_text(const char *, const char *);
+static void	 print_payload(const struct cairn_payload *);
+static int	 save_attachments(const char *, const struct cairn_payload *,
+		    int);
+static int	 add_attachment(struct cairn_payload *, const char *);
+static int	 list(int, char **, const struct global *,
+		    enum cairn_ctl_command);
+static int	 cmd_request(int, char **, const struct global *);
+static int	 cmd_outbox(int, char **, const struct global *);
+static int	 cmd_inbox(int, char **, const struct global *);
+static int	 cmd_status(int, char **, const struct global *);
+static int	 cmd_show(int, char **, const struct global *);
+static int	 cmd_help(int, char **, const struct global *);
+
+static const struct cmd commands[] = {
+	{ "request",	cmd_request,	"send a consultation request" },
+	{ "outbox",	cmd_outbox,	"list messages sent from here" },
+	{ "inbox",	cmd_inbox,	"list messages received here" },
+	{ "status",	cmd_status,	"show the state of one message" },
+	{ "show",	cmd_show,	"show a message with its content" },
+	{ "help",	cmd_help,	"list the commands" },
+};
+
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+#define NSYNOPSIS	(sizeof(synopsis) / sizeof(synopsis[0]))
+
+/* ---- usage and errors ---------------------------------------------------- */
+
+/* All lines (cmd NULL) or the line of one subcommand. */
+static void
+usage_to(FILE *fp, const char *cmd)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < NSYNOPSIS; i++) {
+		if (cmd != NULL && strcmp(synopsis[i].cmd, cmd) != 0)
+			continue;
+		fprintf(fp, "%s %s %s\n", n++ ? "      " : "usage:", PROG,
+		    synopsis[i].line);
+	}
+}
+
+/* An optional "cairn: what: why" line, then the usage; exits 2. */
+static void
+usage(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (fmt != NULL) {
+		fprintf(stderr, "%s: ", PROG);
+		if (cmd != NULL)
+			fprintf(stderr, "%s: ", cmd);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	usage_to(stderr, cmd);
+	exit(2);
+}
+
+static void
+help_exit(const char *cmd)
+{
+	usage_to(stdout, cmd);
+	exit(0);
+}
+
+/*
+ * getopt_long() returned ':' or '?': name the option as it was typed.  A
+ * missing argument always ends what optind has passed; an unknown short
+ * option may sit inside a cluster, so it is named by optopt.
+ */
+static void
+bad_option(const char *cmd, int ch, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	int	len = (int)strcspn(arg, "=");
+
+	if (ch == ':' && strncmp(arg, "--", 2) == 0)
+		usage(cmd, "%.*s needs an argument", len, arg);
+	if (ch == ':')
+		usage(cmd, "-%c needs an argument", optopt);
+	if (optopt != 0)
+		usage(cmd, "unknown option -%c", optopt);
+	usage(cmd, "unknown option %.*s", len, arg);
+}
+
+/* "cairn: what: why" on stderr; returns 1, the exit status. */
+static int
+fail(const char *what, int code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "%s: ", PROG);
+	if (what != NULL)
+		fprintf(stderr, "%s: ", what);
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	} else
+		fputs(cairn_strerror(code), stderr);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* A failed call, with the daemon's text for a refusal. */
+static int
+fail_client(const struct cairn_client *c, const char *what, int code)
+{
+	const char *text = cairn_client_error(c);
+
+	if (code == CAIRN_ETIMEOUT)
+		return fail(what, code, "%s (is cairnd running?)",
+		    cairn_strerror(code));
+	if (text[0] != '\0')
+		return fail(what, code, "%s: %s", cairn_strerror(code), text);
+	return fail(what, code, NULL);
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Local time, ISO 8601; "-" for none. */
+static void
+fmt_time(char out[static TIME_BYTES], int64_t ms)
+{
+	struct tm	tm;
+	time_t		t = (time_t)(ms / 1000);
+
+	if (ms <= 0) {
+		(void)snprintf(out, TIME_BYTES, "-");
+		return;
+	}
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, TIME_BYTES, "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
+		(void)snprintf(out, TIME_BYTES, "(invalid)");
+}
+
+static void
+fmt_addr(char out[static ADDR_BYTES], const char *org, const char *fn)
+{
+	(void)snprintf(out, ADDR_BYTES, "%s%s%s", org,
+	    org[0] != '\0' && fn[0] != '\0' ? "/" : "", fn);
+}
+
+/* The daemon's text for a message's last error, or "" if none. */
+static const char *
+last_error(const struct cairn_ctl_info *in)
+{
+	if (in->last_error_text[0] != '\0')
+		return in->last_error_text;
+	return in->last_error != 0 ? cairn_strerror(in->last_error) : "";
+}
+
+static void
+wipe_free(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, len);
+	free(p);
+}
+
+/*
+ * Reads at most max bytes of a file (or a pipe) into a malloc'ed buffer
+ * with a NUL after the data.  It may hold personal data: every buffer left
+ * behind is wiped.  Returns 0, CAIRN_ETOOBIG or -errno.
+ */
+static int
+read_file(const char *path, size_t max, uint8_t **out, size_t *outlen)
+{
+	uint8_t	*buf = NULL, *nbuf;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 r;
+	int	 fd, rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return -errno;
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) {
+				rc = CAIRN_ETOOBIG;
+				goto fail;
+			}
+			cap = cap ? 2 * cap : 65536;
+			if (cap > max + 1)
+				cap = max + 1;
+			if ((nbuf = malloc(cap + 1)) == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			if (len)
+				memcpy(nbuf, buf, len);
+			wipe_free(buf, len);
+			buf = nbuf;
+		}
+		if ((r = read(fd, buf + len, cap - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > max) {
+		rc = CAIRN_ETOOBIG;
+		goto fail;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+fail:
+	close(fd);
+	wipe_free(buf, len);
+	return rc;
+}
+
+static void
+parse_id(const char *cmd, const char *s, uint8_t id[static CAIRN_MSG_ID_BYTES])
+{
+	if (cairn_msgid_parse(id, s) != 0)
+		usage(cmd, "bad message id '%.40s' (want 32 hex digits)", s);
+}
+
+/* 1..TIMEOUT_S_MAX seconds, as milliseconds. */
+static int
+parse_seconds(const char *s, int *ms)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < 1 || v > TIMEOUT_S_MAX)
+		return -1;
+	*ms = (int)v * 1000;
+	return 0;
+}
+
+/*
+ * "guardian:2026-01-15" into the request's consent basis and date, which
+ * must not lie in the future.
+ */
+static int
+parse_consent(const char *s, struct cairn_request *r)
+{
+	char	 basis[16];
+	const char *colon;
+	int64_t	 days;
+	size_t	 n;
+
+	if ((colon = strchr(s, ':')) == NULL ||
+	    (n = (size_t)(colon - s)) >= sizeof(basis))
+		return CAIRN_ECONSENT;
+	memcpy(basis, s, n);
+	basis[n] = '\0';
+	if ((r->consent_by = cairn_consent_parse(basis)) == CAIRN_CONSENT_NONE)
+		return CAIRN_ECONSENT;
+	if (strlen(colon + 1) >= sizeof(r->consent_date) ||
+	    cairn_valid_date(colon + 1, &days) != 0)
+		return CAIRN_EDATE;
+	if (days > now_ms() / 86400000)
+		return CAIRN_EFUTURE;
+	strcpy(r->consent_date, colon + 1);
+	return 0;
+}
+
+static enum cairn_age_band
+age_parse(const char *s)
+{
+	int	i;
+
+	for (i = 1; i <= CAIRN_AGE_MAX; i++)
+		if (strcmp(s, age_names[i]) == 0)
+			return (enum cairn_age_band)i;
+	return CAIRN_AGE_NONE;
+}
+
+static int
+connect_daemon(const struct global *g, const char *what,
+    struct cairn_client **c)
+{
+	int	rc;
+
+	if ((rc = cairn_client_open(c, g->socket, g->timeout_ms)) == 0)
+		return 0;
+	if (rc == -ENOENT)
+		return fail(what, rc, "%s: %s (is cairnd running?)", g->socket,
+		    cairn_strerror(rc));
+	return fail(what, rc, "%s: %s", g->socket, cairn_strerror(rc));
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static int
+print_json(json_t *j)
+{
+	int	rc;
+
+	if (j == NULL)
+		return fail(NULL, -ENOMEM, NULL);
+	rc = json_dumpf(j, stdout, JSON_INDENT(2));
+	json_decref(j);
+	if (rc != 0 || fputc('\n', stdout) == EOF)
+		return fail("stdout", -EIO, NULL);
+	return 0;
+}
+
+static json_t *
+info_json(const struct cairn_ctl_info *in)
+{
+	char	id[CAIRN_MSGID_HEX_BYTES], conv[CAIRN_MSGID_HEX_BYTES];
+	char	reply[CAIRN_MSGID_HEX_BYTES], hash[2 * CAIRN_HASH_BYTES + 1];
+	char	from[ADDR_BYTES], to[ADDR_BYTES];
+
+	cairn_msgid_format(id, in->msg_id);
+	cairn_msgid_format(conv, in->conversation_id);
+	cairn_msgid_format(reply, in->in_reply_to);
+	cairn_sig_hex(hash, in->envelope_hash, CAIRN_HASH_BYTES);
+	fmt_addr(from, in->from_org, in->from_function);
+	fmt_addr(to, in->to_org, in->to_function);
+	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:I, s:s, s:i, "
+	    "s:I, s:I, s:I, s:I, s:s, s:s, s:s?}",
+	    "id", id,
+	    "outgoing", in->outgoing,
+	    "kind", cairn_kind_name(in->kind),
+	    "from", from,
+	    "to", to,
+	    "state", in->state,
+	    "attempts", (json_int_t)in->attempts,
+	    "last_error", last_error(in),
+	    "last_error_code", in->last_error,
+	    "created_ms", (json_int_t)in->created_ms,
+	    "expires_ms", (json_int_t)in->expires_ms,
+	    "receipt_ms", (json_int_t)in->receipt_ms,
+	    "next_attempt_ms", (json_int_t)in->next_attempt_ms,
+	    "envelope_hash", hash,
+	    "conversation_id", conv,
+	    "in_reply_to", in->has_reply_to ? reply : NULL);
+}
+
+static json_t *
+attachments_json(const struct cairn_payload *p)
+{
+	json_t	*a, *o;
+	size_t	 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < p->nattachments; i++) {
+		o = json_pack("{s:s, s:s, s:I}",
+		    "name", p->attachments[i].name,
+		    "media_type", p->attachments[i].media_type,
+		    "size", (json_int_t)p->attachments[i].len);
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static const char *
+name_or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static json_t *
+payload_json(const struct cairn_payload *p)
+{
+	const struct cairn_request *r = &p->u.request;
+	const struct cairn_guarantee *g = &p->u.guarantee;
+	const struct cairn_response *s = &p->u.response;
+	char	 rid[CAIRN_MSGID_HEX_BYTES], a1[ADDR_BYTES], a2[ADDR_BYTES];
+
+	switch (p->kind) {
+	case CAIRN_KIND_REQUEST:
+		return json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:s, s:s}, "
+		    "s:s, s:s, s:s, s:o}",
+		    "kind", cairn_kind_name(p->kind),
+		    "subject", r->subject,
+		    "subject_is_pseudonym", r->subject_is_pseudonym,
+		    "age_band", age_names[r->age_band],
+		    "consent",
+			"by", name_or_empty(cairn_consent_name(r->consent_by)),
+			"date", r->consent_date,
+			"scope", name_or_empty(r->consent_scope),
+		    "urgency", name_or_empty(cairn_urgency_name(r->urgency)),
+		    "question", r->question,
+		    "wanted_channel",
+			name_or_empty(cairn_channel_name(r->wanted_channel)),
+		    "attachments", attachments_json(p));
+	case CAIRN_KIND_GUARANTEE:
+		cairn_msgid_format(rid, g->request_id);
+		fmt_addr(a1, g->redirect_org, g->redirect_function);
+		fmt_addr(a2, g->responsible_org, g->responsible_function);
+		return json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s}",
+		    "kind", cairn_kind_name(p->kind),
+		    "request_id", rid,
+		    "redirected", g->redirected,
+		    "redirect_to", a1,
+		    "contact_by", g->contact_by,
+		    "channel", name_or_empty(cairn_channel_name(g->channel)),
+		    "responsible", a2,
+		    "note", name_or_empty(g->note));
+	case CAIRN_KIND_RESPONSE:
+		cairn_msgid_format(rid, s->request_id);
+		return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
+		    "kind", cairn_kind_name(p->kind),
+		    "request_id", rid,
+		    "advice", s->advice,
+		    "level", name_or_empty(cairn_level_name(s->level)),
+		    "meeting", s->has_meeting ?
+			json_pack("{s:I, s:I, s:s}",
+			"start_ms", (json_int_t)s->meeting_start_ms,
+			"minutes", (json_int_t)s->meeting_minutes,
+			"join_ref", name_or_empty(s->meeting_join_ref)) :
+			json_null(),
+		    "attachments", attachments_json(p));
+	case CAIRN_KIND_WITHDRAWAL:
+		cairn_msgid_format(rid, p->u.withdrawal.request_id);
+		return json_pack("{s:s, s:s, s:s}",
+		    "kind", cairn_kind_name(p->kind),
+		    "request_id", rid,
+		    "reason", p->u.withdrawal.reason);
+	default:
+		return NULL;
+	}
+}
+
+#define FIELD	"%-14s %s\n"
+
+static void
+print_info(const struct cairn_ctl_info *in)
+{
+	char	id[CAIRN_MSGID_HEX_BYTES], hash[2 * CAIRN_HASH_BYTES + 1];
+	char	addr[ADDR_BYTES], t[TIME_BYTES];
+	const char *err = last_error(in);
+
+	cairn_msgid_format(id, in->msg_id);
+	printf(FIELD, "id", id);
+	printf(FIELD, "kind", cairn_kind_name(in->kind));
+	printf(FIELD, "direction", in->outgoing ? "outgoing" : "incoming");
+	fmt_addr(addr, in->from_org, in->from_function);
+	printf(FIELD, "from", addr);
+	fmt_addr(addr, in->to_org, in->to_function);
+	printf(FIELD, "to", addr);
+	printf(FIELD, "state", in->state);
+	printf("%-14s %u\n", "attempts", in->attempts);
+	printf(FIELD, "last error", err[0] != '\0' ? err : "-");
+	fmt_time(t, in->created_ms);
+	printf(FIELD, "created", t);
+	fmt_time(t, in->expires_ms);
+	printf(FIELD, "expires", t);
+	fmt_time(t, in->next_attempt_ms);
+	printf(FIELD, "next attempt", t);
+	fmt_time(t, in->receipt_ms);
+	printf(FIELD, in->outgoing ? "receipt" : "received", t);
+	cairn_msgid_format(id, in->conversation_id);
+	printf(FIELD, "conversation", id);
+	cairn_msgid_format(id, in->in_reply_to);
+	printf(FIELD, "in reply to", in->has_reply_to ? id : "-");
+	cairn_sig_hex(hash, in->envelope_hash, CAIRN_HASH_BYTES);
+	printf(FIELD, "envelope hash", hash);
+}
+
+/* Free text under a label, indented, so that it cannot pose as a field. */
+static void
+print_text(const char *label, const char *text)
+{
+	const char *p, *nl;
+
+	printf("%s:\n", label);
+	for (p = text; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL) {
+			printf("    %s\n", p);
+			break;
+		}
+		printf("    %.*s\n", (int)(nl - p), p);
+	}
+}
+
+static void
+print_payload(const struct cairn_payload *p)
+{
+	const struct cairn_request *r = &p->u.request;
+	const struct cairn_guarantee *g = &p->u.guarantee;
+	const struct cairn_response *s = &p->u.response;
+	char	 id[CAIRN_MSGID_HEX_BYTES], addr[ADDR_BYTES], t[TIME_BYTES];
+	size_t	 i;
+
+	putchar('\n');
+	switch (p->kind) {
+	case CAIRN_KIND_REQUEST:
+		printf(FIELD, r->subject_is_pseudonym ? "pseudonym" :
+		    "subject", r->subject);
+		printf(FIELD, "age band", r->age_band != CAIRN_AGE_NONE ?
+		    age_names[r->age_band] : "-");
+		printf("%-14s %s, %s%s%s\n", "consent",
+		    name_or_empty(cairn_consent_name(r->consent_by)),
+		    r->consent_date, r->consent_scope != NULL &&
+		    r->consent_scope[0] != '\0' ? ", scope: " : "",
+		    name_or_empty(r->consent_scope));
+		printf(FIELD, "urgency", r->urgency != CAIRN_URGENCY_NONE ?
+		    cairn_urgency_name(r->urgency) : "-");
+		printf(FIELD, "channel",
+		    r->wanted_channel != CAIRN_CHANNEL_NONE ?
+		    cairn_channel_name(r->wanted_channel) : "-");
+		print_text("question", r->question);
+		break;
+	case CAIRN_KIND_GUARANTEE:
+		cairn_msgid_format(id, g->request_id);
+		printf(FIELD, "request", id);
+		if (g->redirected) {
+			fmt_addr(addr, g->redirect_org, g->redirect_function);
+			printf(FIELD, "redirected to", addr);
+		} else {
+			printf(FIELD, "contact by", g->contact_by);
+			printf(FIELD, "channel",
+			    name_or_empty(cairn_channel_name(g->channel)));
+		}
+		if (g->responsible_org[0] != '\0') {
+			fmt_addr(addr, g->responsible_org,
+			    g->responsible_function);
+			printf(FIELD, "responsible", addr);
+		}
+		if (g->note != NULL && g->note[0] != '\0')
+			print_text("note", g->note);
+		break;
+	case CAIRN_KIND_RESPONSE:
+		cairn_msgid_format(id, s->request_id);
+		printf(FIELD, "request", id);
+		printf(FIELD, "level", s->level != CAIRN_LEVEL_NONE ?
+		    cairn_level_name(s->level) : "-");
+		if (s->has_meeting) {
+			fmt_time(t, s->meeting_start_ms);
+			printf("%-14s %s, %u minutes, %s\n", "meeting", t,
+			    s->meeting_minutes,
+			    name_or_empty(s->meeting_join_ref));
+		}
+		print_text("advice", s->advice);
+		break;
+	case CAIRN_KIND_WITHDRAWAL:
+		cairn_msgid_format(id, p->u.withdrawal.request_id);
+		printf(FIELD, "request", id);
+		print_text("reason", p->u.withdrawal.reason);
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < p->nattachments; i++)
+		printf("%-14s %s (%zu bytes%s%s)\n", "attachment",
+		    p->attachments[i].name, p->attachments[i].len,
+		    p->attachments[i].media_type[0] != '\0' ? ", " : "",
+		    p->attachments[i].media_type);
+}
+
+/*
+ * Writes each attachment to dir/name: new files only (O_EXCL), mode 0600,
+ * no symlink followed, a partial file removed.
+ */
+static int
+save_attachments(const char *dir, const struct cairn_payload *p, int quiet)
+{
+	const struct cairn_attachment *a;
+	size_t	 i, off;
+	ssize_t	 w;
+	int	 dfd, fd, rc = 0;
+
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return fail("show", -errno, "%s: %s", dir,
+		    cairn_strerror(-errno));
+	for (i = 0; i < p->nattachments && rc == 0; i++) {
+		a = &p->attachments[i];
+		if (a->name[0] == '\0' || strchr(a->name, '/') != NULL ||
+		    strcmp(a->name, ".") == 0 || strcmp(a->name, "..") == 0) {
+			rc = fail("show", CAIRN_ESTRING,
+			    "refusing attachment name '%s'", a->name);
+			break;
+		}
+		fd = openat(dfd, a->name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd == -1) {
+			rc = fail("show", -errno, "%s/%s: %s", dir, a->name,
+			    errno == EEXIST ? cairn_strerror(CAIRN_EEXIST) :
+			    cairn_strerror(-errno));
+			break;
+		}
+		for (off = 0; off < a->len; off += (size_t)w) {
+			if ((w = write(fd, a->data + off, a->len - off)) ==
+			    -1) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				break;
+			}
+		}
+		if (off < a->len || fsync(fd) != 0) {
+			rc = fail("show", -errno, "%s/%s: %s", dir, a->name,
+			    cairn_strerror(-errno));
+			close(fd);
+			unlinkat(dfd, a->name, 0);
+			break;
+		}
+		if (close(fd) != 0) {
+			rc = fail("show", -errno, "%s/%s: %s", dir, a->name,
+			    cairn_strerror(-errno));
+			unlinkat(dfd, a->name, 0);
+			break;
+		}
+		if (!quiet)
+			printf("saved %s/%s\n", dir, a->name);
+	}
+	close(dfd);
+	return rc;
+}
+
+/* ---- request ------------------------------------------------------------- */
+
+static int
+add_attachment(struct cairn_payload *p, const char *path)
+{
+	const char *name = strrchr(path, '/');
+	uint8_t	*data;
+	size_t	 len;
+	int	 rc;
+
+	name = name != NULL ? name + 1 : path;
+	if (name[0] == '\0' || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return fail("request", CAIRN_ESTRING,
+		    "--attach %s: not a file name", path);
+	if ((rc = read_file(path, CAIRN_ATTACH_BYTES_MAX, &data, &len)) != 0)
+		return fail("request", rc, "--attach %s: %s", path,
+		    cairn_strerror(rc));
+	rc = cairn_payload_attach(p, name, "", data, len);
+	wipe_free(data, len + 1);
+	if (rc == CAIRN_ETOOBIG)
+		return fail("request", rc, "--attach %s: attachments exceed "
+		    "%u in number or %u MiB together", path, CAIRN_ATTACH_MAX,
+		    CAIRN_ATTACH_BYTES_MAX >> 20);
+	if (rc != 0)
+		return fail("request", rc, "--attach %s: %s", path,
+		    cairn_strerror(rc));
+	return 0;
+}
+
+static int
+cmd_request(int argc, char **argv, const struct global *g)
+{
+	static const struct option longopts[] = {
+		{ "from",	required_argument,	NULL, 'f' },
+		{ "to",		required_argument,	NULL, 'r' },
+		{ "subject",	required_argument,	NULL, 'p' },
+		{ "consent",	required_argument,	NULL, 'c' },
+		{ "question",	required_argument,	NULL, 'q' },
+		{ "pseudonym",	no_argument,		NULL, 'P' },
+		{ "age-band",	required_argument,	NULL, 'a' },
+		{ "channel",	required_argument,	NULL, 'C' },
+		{ "scope",	required_argument,	NULL, 'S' },
+		{ "urgency",	required_argument,	NULL, 'u' },
+		{ "attach",	required_argument,	NULL, 'A' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char *from = NULL, *to = NULL, *subject = NULL, *consent = NULL;
+	const char *question = NULL, *scope = "";
+	const char *attach[CAIRN_ATTACH_MAX];
+	struct cairn_client *c = NULL;
+	struct cairn_payload *p = NULL;
+	struct cairn_request *r;
+	char	 pnr[CAIRN_PNR_BYTES], hex[CAIRN_MSGID_HEX_BYTES];
+	uint8_t	 id[CAIRN_MSG_ID_BYTES], *text;
+	size_t	 nattach = 0, len, i;
+	int	 ch, rc, pseudonym = 0, ret = 1;
+	enum cairn_age_band age = CAIRN_AGE_NONE;
+	enum cairn_channel channel = CAIRN_CHANNEL_NONE;
+	enum cairn_urgency urgency = CAIRN_URGENCY_NONE;
+
+	while ((ch = getopt_long(argc, argv, ":f:r:p:c:q:Pa:C:S:u:A:h",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			from = optarg;
+			break;
+		case 'r':
+			to = optarg;
+			break;
+		case 'p':
+			subject = optarg;
+			break;
+		case 'c':
+			consent = optarg;
+			break;
+		case 'q':
+			question = optarg;
+			break;
+		case 'P':
+			pseudonym = 1;
+			break;
+		case 'a':
+			if ((age = age_parse(optarg)) == CAIRN_AGE_NONE)
+				usage("request", "unknown age band '%s' (want "
+				    "0-5, 6-9, 10-12, 13-15, 16-17 or 18+)",
+				    optarg);
+			break;
+		case 'C':
+			if ((channel = cairn_channel_parse(optarg)) ==
+			    CAIRN_CHANNEL_NONE)
+				usage("request", "unknown channel '%s' (want "
+				    "phone, video, visit or letter)", optarg);
+			break;
+		case 'S':
+			scope = optarg;
+			break;
+		case 'u':
+			if ((urgency = cairn_urgency_parse(optarg)) ==
+			    CAIRN_URGENCY_NONE)
+				usage("request", "unknown urgency '%s' (want "
+				    "routine, soon or urgent)", optarg);
+			break;
+		case 'A':
+			if (nattach == CAIRN_ATTACH_MAX)
+				return fail("request", CAIRN_ETOOBIG,
+				    "at most %u attachments", CAIRN_ATTACH_MAX);
+			attach[nattach++] = optarg;
+			break;
+		case 'h':
+			help_exit("request");
+		default:
+			bad_option("request", ch, argv);
+		}
+	}
+	if (optind != argc)
+		usage("request", "unexpected argument '%s'", argv[optind]);
+	if (from == NULL || to == NULL || subject == NULL || question == NULL)
+		usage("request", "--from, --to, --subject and --question are "
+		    "required");
+
+	/*
+	 * Checked here, before any file is read or the daemon is asked, so
+	 * that the user learns at once.  A missing consent is a refusal,
+	 * not a slip of syntax: sharing across organisations needs it.
+	 */
+	if ((rc = cairn_valid_function(from)) != 0)
+		return fail("request", rc, "--from: %s", cairn_strerror(rc));
+	if ((rc = cairn_valid_address(to, NULL, NULL)) != 0)
+		return fail("request", rc, "--to: %s", cairn_strerror(rc));
+	if ((p = cairn_payload_new(CAIRN_KIND_REQUEST)) == NULL)
+		return fail("request", -ENOMEM, NULL);
+	r = &p->u.request;
+	if (consent == NULL) {
+		fail("request", CAIRN_ECONSENT, "no consent basis: a request "
+		    "needs --consent guardian|young-person|both:YYYY-MM-DD");
+		goto out;
+	}
+	if ((rc = parse_consent(consent, r)) != 0) {
+		if (rc == CAIRN_EFUTURE)
+			fail("request", CAIRN_ECONSENT, "--consent: the date "
+			    "of consent lies in the future");
+		else if (rc == CAIRN_EDATE)
+			fail("request", rc, "--consent: %s",
+			    cairn_strerror(rc));
+		else
+			fail("request", rc, "--consent: %s (want "
+			    "guardian|young-person|both:YYYY-MM-DD)",
+			    cairn_strerror(rc));
+		goto out;
+	}
+	r->subject_is_pseudonym = pseudonym;
+	if (!pseudonym) {
+		if ((rc = cairn_valid_pnr(subject, now_ms(), pnr)) != 0) {
+			fail("request", rc, "--subject: %s (use --pseudonym "
+			    "for a pseudonym)", cairn_strerror(rc));
+			goto out;
+		}
+		subject = pnr;
+	}
+	r->age_band = age;
+	r->urgency = urgency;
+	r->wanted_channel = channel;
+	if ((r->subject = strdup(subject)) == NULL ||
+	    (r->consent_scope = strdup(scope)) == NULL) {
+		fail("request", -ENOMEM, NULL);
+		goto out;
+	}
+	if (question[0] == '@') {
+		if ((rc = read_file(question + 1, CAIRN_TEXT_MAX, &text,
+		    &len)) != 0) {
+			fail("request", rc, "--question %s: %s", question,
+			    cairn_strerror(rc));
+			goto out;
+		}
+		if (memchr(text, '\0', len) != NULL) {
+			wipe_free(text, len);
+			fail("request", CAIRN_ESTRING, "--question %s: "
+			    "contains NUL bytes", question);
+			goto out;
+		}
+		r->question = (char *)text;
+	} else if ((r->question = strdup(question)) == NULL) {
+		fail("request", -ENOMEM, NULL);
+		goto out;
+	}
+	for (i = 0; i < nattach; i++)
+		if (add_attachment(p, attach[i]) != 0)
+			goto out;
+	if ((rc = cairn_payload_validate(p, now_ms())) != 0) {
+		fail("request", rc, NULL);
+		goto out;
+	}
+
+	if (connect_daemon(g, "request", &c) != 0)
+		goto out;
+	if ((rc = cairn_client_submit(c, from, to, p, NULL, id)) != 0) {
+		fail_client(c, "request", rc);
+		goto out;
+	}
+	cairn_msgid_format(hex, id);
+	printf("%s\n", hex);
+	ret = 0;
+out:
+	sodium_memzero(pnr, sizeof(pnr));
+	cairn_client_close(c);
+	cairn_payload_free(p);
+	return ret;
+}
+
+/* ---- outbox, inbox ------------------------------------------------------- */
+
+static int
+list(int argc, char **argv, const struct global *g,
+    enum cairn_ctl_command which)
+{
+	static const struct option longopts[] = {
+		{ "function",	required_argument,	NULL, 'f' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char *cmd = argv[0], *function = NULL;
+	struct cairn_client *c;
+	struct cairn_ctl_info *infos = NULL, *in;
+	json_t	*arr, *o;
+	char	 id[CAIRN_MSGID_HEX_BYTES], t[TIME_BYTES];
+	char	 addrs[2][ADDR_BYTES];
+	size_t	 n, i;
+	int	 ch, rc, json = 0, w_addr = 4, w_state = 5, ret = 1;
+
+	while ((ch = getopt_long(argc, argv, ":f:jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			function = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			help_exit(cmd);
+		default:
+			bad_option(cmd, ch, argv);
+		}
+	}
+	if (optind != argc)
+		usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (function != NULL && (rc = cairn_valid_function(function)) != 0)
+		return fail(cmd, rc, "--function: %s", cairn_strerror(rc));
+	if (connect_daemon(g, cmd, &c) != 0)
+		return 1;
+	if ((rc = cairn_client_list(c, which, function, &infos, &n)) != 0) {
+		fail_client(c, cmd, rc);
+		goto out;
+	}
+	if (json) {
+		if ((arr = json_array()) == NULL) {
+			fail(cmd, -ENOMEM, NULL);
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			if ((o = info_json(&infos[i])) == NULL ||
+			    json_array_append_new(arr, o) != 0) {
+				json_decref(arr);
+				fail(cmd, -ENOMEM, NULL);
+				goto out;
+			}
+		}
+		ret = print_json(arr);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		in = &infos[i];
+		if (which == CAIRN_CTL_OUTBOX)
+			fmt_addr(addrs[0], in->to_org, in->to_function);
+		else
+			fmt_addr(addrs[0], in->from_org, in->from_function);
+		if ((int)strlen(addrs[0]) > w_addr)
+			w_addr = (int)strlen(addrs[0]);
+		if ((int)strlen(in->state) > w_state)
+			w_state = (int)strlen(in->state);
+	}
+	if (n > 0)
+		printf("%-32s  %-21s  %-*s  %-*s  %8s  %s\n", "ID", "KIND",
+		    w_addr, which == CAIRN_CTL_OUTBOX ? "TO" : "FROM",
+		    w_state, "STATE", "ATTEMPTS", "CREATED");
+	for (i = 0; i < n; i++) {
+		in = &infos[i];
+		cairn_msgid_format(id, in->msg_id);
+		if (which == CAIRN_CTL_OUTBOX)
+			fmt_addr(addrs[1], in->to_org, in->to_function);
+		else
+			fmt_addr(addrs[1], in->from_org, in->from_function);
+		fmt_time(t, in->created_ms);
+		printf("%-32s  %-21s  %-*s  %-*s  %8u  %s\n", id,
+		    cairn_kind_name(in->kind), w_addr, addrs[1], w_state,
+		    in->state, in->attempts, t);
+	}
+	ret = 0;
+out:
+	free(infos);
+	cairn_client_close(c);
+	return ret;
+}
+
+static int
+cmd_outbox(int argc, char **argv, const struct global *g)
+{
+	return list(argc, argv, g, CAIRN_CTL_OUTBOX);
+}
+
+static int
+cmd_inbox(int argc, char **argv, const struct global *g)
+{
+	return list(argc, argv, g, CAIRN_CTL_INBOX);
+}
+
+/* ---- status, show -------------------------------------------------------- */
+
+static int
+cmd_status(int argc, char **argv, const struct global *g)
+{
+	static const struct option longopts[] = {
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct cairn_client *c;
+	struct cairn_ctl_info info;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+	int	 ch, rc, json = 0;
+
+	while ((ch = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			help_exit("status");
+		default:
+			bad_option("status", ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		usage("status", "want exactly one message id");
+	parse_id("status", argv[optind], id);
+	if (connect_daemon(g, "status", &c) != 0)
+		return 1;
+	rc = cairn_client_status(c, id, &info);
+	if (rc != 0) {
+		fail_client(c, "status", rc);
+		cairn_client_close(c);
+		return 1;
+	}
+	cairn_client_close(c);
+	if (json)
+		return print_json(info_json(&info));
+	print_info(&info);
+	return 0;
+}
+
+static int
+cmd_show(int argc, char **argv, const struct global *g)
+{
+	static const struct option longopts[] = {
+		{ "save",	required_argument,	NULL, 'd' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char *dir = NULL;
+	struct cairn_client *c;
+	struct cairn_ctl_info info;
+	struct cairn_payload *p = NULL;
+	json_t	*o, *content;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+	int	 ch, rc, json = 0, ret = 1;
+
+	while ((ch = getopt_long(argc, argv, ":d:jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			help_exit("show");
+		default:
+			bad_option("show", ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		usage("show", "want exactly one message id");
+	parse_id("show", argv[optind], id);
+	if (connect_daemon(g, "show", &c) != 0)
+		return 1;
+	rc = cairn_client_show(c, id, &info, &p);
+	if (rc != 0) {
+		fail_client(c, "show", rc);
+		cairn_client_close(c);
+		return 1;
+	}
+	cairn_client_close(c);
+	if (json) {
+		o = info_json(&info);
+		content = payload_json(p);
+		if (o == NULL || content == NULL ||
+		    json_object_set_new(o, "content", content) != 0) {
+			json_decref(o);
+			fail("show", -ENOMEM, NULL);
+			goto out;
+		}
+		if (print_json(o) != 0)
+			goto out;
+	} else {
+		print_info(&info);
+		print_payload(p);
+	}
+	if (fflush(stdout) == EOF) {
+		fail("stdout", -errno, NULL);
+		goto out;
+	}
+	if (dir != NULL && save_attachments(dir, p, json) != 0)
+		goto out;
+	ret = 0;
+out:
+	cairn_payload_free(p);
+	return ret;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static int
+cmd_help(int argc, char **argv, const struct global *g)
+{
+	static const struct option longopts[] = {
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	size_t	i;
+	int	ch;
+
+	(void)g;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (ch == 'h')
+			help_exit("help");
+		bad_option("help", ch, argv);
+	}
+	if (optind != argc)
+		usage("help", "unexpected argument '%s'", argv[optind]);
+	usage_to(stdout, NULL);
+	printf("\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		printf("  %-10s %s\n", commands[i].name,
+		    commands[i].description);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket",	required_argument,	NULL, 's' },
+		{ "timeout",	required_argument,	NULL, 't' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct global g = { NULL, 0 };
+	size_t	 i;
+	int	 ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:s:t:Vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			g.socket = optarg;
+			break;
+		case 't':
+			if (parse_seconds(optarg, &g.timeout_ms) != 0)
+				usage(NULL, "bad timeout '%s' (want 1 to %d "
+				    "seconds)", optarg, TIMEOUT_S_MAX);
+			break;
+		case 'V':
+			printf("%s %s\n", PROG, CAIRN_VERSION);
+			return 0;
+		case 'h':
+			help_exit(NULL);
+		default:
+			bad_option(NULL, ch, argv);
+		}
+	}
+	if (optind == argc)
+		usage(NULL, NULL);
+	if (g.socket == NULL && ((g.socket = getenv(CAIRN_SOCKET_ENV)) ==
+	    NULL || g.socket[0] == '\0'))
+		g.socket = CAIRN_SOCKET_DEFAULT;
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[optind], commands[i].name) != 0)
+			continue;
+		argc -= optind;
+		argv += optind;
+		optind = 0;	/* glibc: start afresh, at argv[1] */
+		return commands[i].fn(argc, argv, &g);
+	}
+	usage(NULL, "unknown command '%s'", argv[optind]);
+}
