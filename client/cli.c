@@ -749,6 +749,7 @@ add_attachment(struct cairn_payload *p, const char *path)
 		    "--attach %s: not a file name", path);
 	if ((rc = read_file(path, CAIRN_ATTACH_BYTES_MAX, &data, &len)) != 0)
 		return fail("request", rc, "--attach %s: %s", path,
+		    rc == CAIRN_ETOOBIG ? "larger than 32 MiB" :
 		    cairn_strerror(rc));
 	rc = cairn_payload_attach(p, name, "", data, len);
 	wipe_free(data, len + 1);
@@ -901,22 +902,40 @@ cmd_request(int argc, char **argv, const struct global *g)
 		fail("request", -ENOMEM, NULL);
 		goto out;
 	}
+	if (pseudonym && cairn_valid_text(subject, strlen(subject),
+	    CAIRN_SHORT_MAX, 0) != 0) {
+		fail("request", CAIRN_ESTRING, "--subject: a pseudonym is one "
+		    "line of UTF-8 text, at most %u bytes", CAIRN_SHORT_MAX);
+		goto out;
+	}
+	if (cairn_valid_text(scope, strlen(scope), CAIRN_SHORT_MAX, 0) != 0) {
+		fail("request", CAIRN_ESTRING, "--scope: want one line of "
+		    "UTF-8 text, at most %u bytes", CAIRN_SHORT_MAX);
+		goto out;
+	}
 	if (question[0] == '@') {
 		if ((rc = read_file(question + 1, CAIRN_TEXT_MAX, &text,
 		    &len)) != 0) {
 			fail("request", rc, "--question %s: %s", question,
+			    rc == CAIRN_ETOOBIG ? "larger than 64 KiB" :
 			    cairn_strerror(rc));
 			goto out;
 		}
-		if (memchr(text, '\0', len) != NULL) {
-			wipe_free(text, len);
-			fail("request", CAIRN_ESTRING, "--question %s: "
-			    "contains NUL bytes", question);
+		r->question = (char *)text;
+	} else {
+		if ((r->question = strdup(question)) == NULL) {
+			fail("request", -ENOMEM, NULL);
 			goto out;
 		}
-		r->question = (char *)text;
-	} else if ((r->question = strdup(question)) == NULL) {
-		fail("request", -ENOMEM, NULL);
+		len = strlen(question);
+	}
+	/* The length read, so that a NUL inside a file is refused too. */
+	if (len == 0 || cairn_valid_text(r->question, len, CAIRN_TEXT_MAX,
+	    1) != 0) {
+		sodium_memzero(r->question, len);
+		fail("request", CAIRN_ESTRING, "--question: want UTF-8 text, "
+		    "not empty, at most %u KiB, without control characters",
+		    CAIRN_TEXT_MAX >> 10);
 		goto out;
 	}
 	for (i = 0; i < nattach; i++)
