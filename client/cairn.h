@@ -20,6 +20,10 @@
  *
  * Not for: the daemon's side of the socket (daemon/control.c), or anything
  * that needs keys.  libcairn never holds a secret key.
+ *
+ * Building against an installed libcairn (a static library):
+ *	#include <client/cairn.h>
+ *	cc $(pkg-config --cflags cairn) app.c $(pkg-config --static --libs cairn)
  */
 #ifndef CAIRN_CLIENT_CAIRN_H
 #define CAIRN_CLIENT_CAIRN_H

@@ -12,12 +12,9 @@
  *
  * Not for: keys and the address book (cairn-keys), audit (later).
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +79,7 @@ static void	 fmt_time(char [static TIME_BYTES], int64_t);
 static void	 fmt_addr(char [static ADDR_BYTES], const char *,
 		    const char *);
 static const char *last_error(const struct cairn_ctl_info *);
+static const char *name_or_empty(const char *);
 static int	 read_file(const char *, size_t, uint8_t **, size_t *);
 static void	 wipe_free(void *, size_t);
 static void	 parse_id(const char *, const char *,
