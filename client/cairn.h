@@ -23,7 +23,8 @@
  *
  * Building against an installed libcairn (a static library):
  *	#include <client/cairn.h>
- *	cc $(pkg-config --cflags cairn) app.c $(pkg-config --static --libs cairn)
+ *	cc $(pkg-config --cflags cairn) app.c \
+ *	    $(pkg-config --static --libs cairn)
  */
 #ifndef CAIRN_CLIENT_CAIRN_H
 #define CAIRN_CLIENT_CAIRN_H
