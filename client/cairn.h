@@ -21,10 +21,13 @@
  * Not for: the daemon's side of the socket (daemon/control.c), or anything
  * that needs keys.  libcairn never holds a secret key.
  *
- * Building against an installed libcairn (a static library):
+ * Building against an installed libcairn, a static library whose
+ * dependencies are private to it in cairn.pc:
  *	#include <client/cairn.h>
  *	cc $(pkg-config --cflags cairn) app.c \
- *	    $(pkg-config --static --libs cairn)
+ *	    $(pkg-config --libs cairn libzmq libsodium libprotobuf-c)
+ * (`pkg-config --static' would pull in every dependency of libzmq too,
+ * and Debian 12's norm.pc names a library it does not ship.)
  */
 #ifndef CAIRN_CLIENT_CAIRN_H
 #define CAIRN_CLIENT_CAIRN_H
