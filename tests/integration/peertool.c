@@ -138,10 +138,10 @@ do_seal(int argc, char **argv)
 		rc = cairn_keyfile_signer(sec, now, &signer);
 	if (rc != 0)
 		errx(1, "signer: %s", cairn_strerror(rc));
-	/* a "seal" with a ttl in the past is made by backdating creation */
+	/* ttl 0: already expired when it arrives (but made with a valid key) */
 	if (ttl <= 0) {
-		h.created_ms = now - 60000;
-		h.expires_ms = now - 1000;
+		h.created_ms = now - 2;
+		h.expires_ms = now - 1;
 	}
 	if ((rc = cairn_envelope_seal(&h, p, rkey, &signer, &buf, &len)) != 0)
 		errx(1, "seal: %s", cairn_strerror(rc));
