@@ -274,7 +274,8 @@ take_one(const struct cairn_ctl_reply *rep, const uint8_t *id,
 int
 cairn_client_submit(struct cairn_client *c, const char *from_function,
     const char *to_address, const struct cairn_payload *p,
-    const uint8_t *in_reply_to, uint8_t msg_id[static CAIRN_MSG_ID_BYTES])
+    const uint8_t *in_reply_to, uint32_t ttl_s,
+    uint8_t msg_id[static CAIRN_MSG_ID_BYTES])
 {
 	static const uint8_t zero[CAIRN_MSG_ID_BYTES];
 	struct cairn_ctl_request req;
@@ -304,6 +305,7 @@ cairn_client_submit(struct cairn_client *c, const char *from_function,
 	    from_function);
 	req.payload = pl;
 	req.payload_len = pllen;
+	req.ttl_s = ttl_s;
 	if (in_reply_to != NULL) {
 		req.has_reply_to = true;
 		memcpy(req.in_reply_to, in_reply_to, CAIRN_MSG_ID_BYTES);

@@ -76,8 +76,10 @@ const char *cairn_client_error(const struct cairn_client *c);
 /*
  * Submits a message: from_function is the local function that sends (the
  * daemon checks that the caller may send as it), to_address the
- * recipient's functional address "ORG/FUNCTION", p the payload, and
- * in_reply_to NULL or the 16-byte id of the message this one answers.
+ * recipient's functional address "ORG/FUNCTION", p the payload,
+ * in_reply_to NULL or the 16-byte id of the message this one answers, and
+ * ttl_s the seconds after which an undelivered message expires (0: the
+ * daemon's default).
  * The payload is validated and encoded here first, so that a request
  * without consent or with a bad identity number is refused before
  * anything leaves the process.  On success the daemon holds the message
@@ -94,7 +96,7 @@ const char *cairn_client_error(const struct cairn_client *c);
  */
 int	cairn_client_submit(struct cairn_client *c, const char *from_function,
 	    const char *to_address, const struct cairn_payload *p,
-	    const uint8_t *in_reply_to,
+	    const uint8_t *in_reply_to, uint32_t ttl_s,
 	    uint8_t msg_id[static CAIRN_MSG_ID_BYTES]) CAIRN_MUSTCHECK;
 
 /*

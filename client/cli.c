@@ -30,6 +30,7 @@
 #define PROG		"cairn"
 #define TIME_BYTES	32
 #define TIMEOUT_S_MAX	3600
+#define TTL_S_MAX	(90 * 86400)	/* as message_ttl in cairnd.conf */
 #define ADDR_BYTES	(CAIRN_ADDRESS_MAX + 1)
 
 struct global {
@@ -51,7 +52,8 @@ static const struct {
 	{ "",		"[-s socket] [-t seconds] command [argument ...]" },
 	{ "request",	"request -f function -r org/function -p subject "
 			"-c basis:date -q text|@file [-P] [-a age-band] "
-			"[-C channel] [-S scope] [-u urgency] [-A file ...]" },
+			"[-C channel] [-e seconds] [-S scope] [-u urgency] "
+			"[-A file ...]" },
 	{ "outbox",	"outbox [-j] [-f function]" },
 	{ "inbox",	"inbox [-j] [-f function]" },
 	{ "status",	"status [-j] id" },
@@ -84,7 +86,7 @@ static int	 read_file(const char *, size_t, uint8_t **, size_t *);
 static void	 wipe_free(void *, size_t);
 static void	 parse_id(const char *, const char *,
 		    uint8_t [static CAIRN_MSG_ID_BYTES]);
-static int	 parse_seconds(const char *, int *);
+static int	 parse_seconds(const char *, long, long *);
 static int	 parse_consent(const char *, struct cairn_request *);
 static enum cairn_age_band age_parse(const char *);
 static int	 connect_daemon(const struct global *, const char *,
@@ -334,9 +336,9 @@ parse_id(const char *cmd, const char *s, uint8_t id[static CAIRN_MSG_ID_BYTES])
 		usage(cmd, "bad message id '%.40s' (want 32 hex digits)", s);
 }
 
-/* 1..TIMEOUT_S_MAX seconds, as milliseconds. */
+/* A whole number of seconds, 1..max. */
 static int
-parse_seconds(const char *s, int *ms)
+parse_seconds(const char *s, long max, long *secs)
 {
 	char	*end;
 	long	 v;
@@ -344,9 +346,9 @@ parse_seconds(const char *s, int *ms)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-	    v < 1 || v > TIMEOUT_S_MAX)
+	    v < 1 || v > max)
 		return -1;
-	*ms = (int)v * 1000;
+	*secs = v;
 	return 0;
 }
 
@@ -773,6 +775,7 @@ cmd_request(int argc, char **argv, const struct global *g)
 		{ "pseudonym",	no_argument,		NULL, 'P' },
 		{ "age-band",	required_argument,	NULL, 'a' },
 		{ "channel",	required_argument,	NULL, 'C' },
+		{ "ttl",	required_argument,	NULL, 'e' },
 		{ "scope",	required_argument,	NULL, 'S' },
 		{ "urgency",	required_argument,	NULL, 'u' },
 		{ "attach",	required_argument,	NULL, 'A' },
@@ -788,12 +791,13 @@ cmd_request(int argc, char **argv, const struct global *g)
 	char	 pnr[CAIRN_PNR_BYTES], hex[CAIRN_MSGID_HEX_BYTES];
 	uint8_t	 id[CAIRN_MSG_ID_BYTES], *text;
 	size_t	 nattach = 0, len, i;
+	long	 ttl = 0;
 	int	 ch, rc, pseudonym = 0, ret = 1;
 	enum cairn_age_band age = CAIRN_AGE_NONE;
 	enum cairn_channel channel = CAIRN_CHANNEL_NONE;
 	enum cairn_urgency urgency = CAIRN_URGENCY_NONE;
 
-	while ((ch = getopt_long(argc, argv, ":f:r:p:c:q:Pa:C:S:u:A:h",
+	while ((ch = getopt_long(argc, argv, ":f:r:p:c:q:Pa:C:e:S:u:A:h",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -825,6 +829,11 @@ cmd_request(int argc, char **argv, const struct global *g)
 			    CAIRN_CHANNEL_NONE)
 				usage("request", "unknown channel '%s' (want "
 				    "phone, video, visit or letter)", optarg);
+			break;
+		case 'e':
+			if (parse_seconds(optarg, TTL_S_MAX, &ttl) != 0)
+				usage("request", "bad ttl '%s' (want 1 to %d "
+				    "seconds)", optarg, TTL_S_MAX);
 			break;
 		case 'S':
 			scope = optarg;
@@ -946,7 +955,8 @@ cmd_request(int argc, char **argv, const struct global *g)
 
 	if (connect_daemon(g, "request", &c) != 0)
 		goto out;
-	if ((rc = cairn_client_submit(c, from, to, p, NULL, id)) != 0) {
+	if ((rc = cairn_client_submit(c, from, to, p, NULL, (uint32_t)ttl,
+	    id)) != 0) {
 		fail_client(c, "request", rc);
 		goto out;
 	}
@@ -1221,6 +1231,7 @@ main(int argc, char **argv)
 	};
 	struct global g = { NULL, 0 };
 	size_t	 i;
+	long	 secs;
 	int	 ch;
 
 	opterr = 0;
@@ -1231,9 +1242,10 @@ main(int argc, char **argv)
 			g.socket = optarg;
 			break;
 		case 't':
-			if (parse_seconds(optarg, &g.timeout_ms) != 0)
+			if (parse_seconds(optarg, TIMEOUT_S_MAX, &secs) != 0)
 				usage(NULL, "bad timeout '%s' (want 1 to %d "
 				    "seconds)", optarg, TIMEOUT_S_MAX);
+			g.timeout_ms = (int)secs * 1000;
 			break;
 		case 'V':
 			printf("%s %s\n", PROG, CAIRN_VERSION);

@@ -883,6 +883,8 @@ struct fake {
 	enum cairn_ctl_command last_command;
 	char		 last_function[CAIRN_FUNCTION_MAX + 1];
 	char		 last_to[CAIRN_ADDRESS_MAX + 1];
+	uint32_t	 last_ttl;
+	bool		 last_has_reply_to;
 	int		 last_payload_rc;
 	uint8_t		*show_payload;
 	size_t		 show_payload_len;
@@ -910,6 +912,8 @@ fake_answer(struct fake *f, const struct cairn_ctl_request *req,
 	case CAIRN_CTL_SUBMIT:
 		(void)snprintf(f->last_to, sizeof(f->last_to), "%s/%s",
 		    req->to_org, req->to_function);
+		f->last_ttl = req->ttl_s;
+		f->last_has_reply_to = req->has_reply_to;
 		f->last_payload_rc = cairn_payload_decode(&p, req->payload,
 		    req->payload_len, 1795000000000LL);
 		cairn_payload_free(p);
@@ -1104,12 +1108,14 @@ test_control_client_roundtrip(void **state)
 
 	p = sample_payload(PNR, CAIRN_CONSENT_BOTH);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "alingsas.uph/konsultation", p, ID_B, id), 0);
+	    "alingsas.uph/konsultation", p, ID_B, 3600, id), 0);
 	assert_memory_equal(id, ID_A, sizeof(id));
 	assert_string_equal(cairn_client_error(c), "");
 	assert_int_equal(f->last_command, CAIRN_CTL_SUBMIT);
 	assert_string_equal(f->last_to, "alingsas.uph/konsultation");
 	assert_int_equal(f->last_payload_rc, 0);
+	assert_int_equal(f->last_ttl, 3600);
+	assert_true(f->last_has_reply_to);
 	cairn_payload_free(p);
 
 	assert_int_equal(cairn_client_status(c, ID_B, &info), 0);
@@ -1160,7 +1166,7 @@ test_control_client_refusals(void **state)
 	/* Refused by the daemon, with its text. */
 	p = sample_payload(PNR, CAIRN_CONSENT_GUARDIAN);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "refusing.org/konsultation", p, NULL, id), CAIRN_ENOTACCEPTED);
+	    "refusing.org/konsultation", p, NULL, 0, id), CAIRN_ENOTACCEPTED);
 	assert_string_equal(cairn_client_error(c),
 	    "konsultation does not accept withdrawal");
 	assert_int_equal(cairn_client_status(c, ID_UNKNOWN, &info),
@@ -1183,17 +1189,17 @@ test_control_client_refusals(void **state)
 
 	/* Refused here, before anything is sent. */
 	assert_int_equal(cairn_client_submit(c, "elevhalsa", "alingsas.uph",
-	    p, NULL, id), CAIRN_EADDRESS);
+	    p, NULL, 0, id), CAIRN_EADDRESS);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "a/b/konsultation", p, NULL, id), CAIRN_EADDRESS);
+	    "a/b/konsultation", p, NULL, 0, id), CAIRN_EADDRESS);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "Alingsas/konsultation", p, NULL, id), CAIRN_EORGID);
+	    "Alingsas/konsultation", p, NULL, 0, id), CAIRN_EORGID);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "alingsas.uph/Konsultation", p, NULL, id), CAIRN_EFUNCTION);
+	    "alingsas.uph/Konsultation", p, NULL, 0, id), CAIRN_EFUNCTION);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa", NULL, p, NULL,
-	    id), CAIRN_EADDRESS);
+	    0, id), CAIRN_EADDRESS);
 	assert_int_equal(cairn_client_submit(c, "Elevhalsa",
-	    "alingsas.uph/konsultation", p, NULL, id), CAIRN_EFUNCTION);
+	    "alingsas.uph/konsultation", p, NULL, 0, id), CAIRN_EFUNCTION);
 	assert_int_equal(cairn_client_list(c, CAIRN_CTL_SHOW, NULL, &list,
 	    &n), CAIRN_EINVAL);
 	assert_int_equal(cairn_client_list(c, CAIRN_CTL_INBOX, "Bad", &list,
@@ -1201,27 +1207,27 @@ test_control_client_refusals(void **state)
 	cairn_payload_free(p);
 	p = sample_payload(PNR, CAIRN_CONSENT_NONE);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "alingsas.uph/konsultation", p, NULL, id), CAIRN_ECONSENT);
+	    "alingsas.uph/konsultation", p, NULL, 0, id), CAIRN_ECONSENT);
 	cairn_payload_free(p);
 	p = sample_payload(PNR, CAIRN_CONSENT_GUARDIAN);
 	p->u.request.consent_date[0] = '\0';
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "alingsas.uph/konsultation", p, NULL, id), CAIRN_ECONSENT);
+	    "alingsas.uph/konsultation", p, NULL, 0, id), CAIRN_ECONSENT);
 	cairn_payload_free(p);
 	p = sample_payload("19121212-1213", CAIRN_CONSENT_GUARDIAN);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "alingsas.uph/konsultation", p, NULL, id), CAIRN_EPNRCHECK);
+	    "alingsas.uph/konsultation", p, NULL, 0, id), CAIRN_EPNRCHECK);
 	cairn_payload_free(p);
 	p = sample_payload("19121312-1212", CAIRN_CONSENT_GUARDIAN);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "alingsas.uph/konsultation", p, NULL, id), CAIRN_EPNRDATE);
+	    "alingsas.uph/konsultation", p, NULL, 0, id), CAIRN_EPNRDATE);
 	cairn_payload_free(p);
 	p = sample_payload("Pupil A", CAIRN_CONSENT_GUARDIAN);
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "alingsas.uph/konsultation", p, NULL, id), CAIRN_EPNR);
+	    "alingsas.uph/konsultation", p, NULL, 0, id), CAIRN_EPNR);
 	p->u.request.subject_is_pseudonym = true;
 	assert_int_equal(cairn_client_submit(c, "elevhalsa",
-	    "alingsas.uph/konsultation", p, NULL, id), 0);
+	    "alingsas.uph/konsultation", p, NULL, 0, id), 0);
 	cairn_payload_free(p);
 	assert_string_equal(cairn_client_error(c), "");
 	assert_int_equal(atomic_load(&f->requests), 6);
