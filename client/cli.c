@@ -203,7 +203,11 @@ fail(const char *what, int code, const char *fmt, ...)
 	return 1;
 }
 
-/* A failed call, with the daemon's text for a refusal. */
+/*
+ * A failed call.  The daemon's text for a refusal says more than the
+ * generic text of its code (ENOTFOUND reads "no such organisation or
+ * function" even for a message id), so it replaces it.
+ */
 static int
 fail_client(const struct cairn_client *c, const char *what, int code)
 {
@@ -213,7 +217,7 @@ fail_client(const struct cairn_client *c, const char *what, int code)
 		return fail(what, code, "%s (is cairnd running?)",
 		    cairn_strerror(code));
 	if (text[0] != '\0')
-		return fail(what, code, "%s: %s", cairn_strerror(code), text);
+		return fail(what, code, "%s", text);
 	return fail(what, code, NULL);
 }
 
