@@ -34,7 +34,9 @@ enum cairn_ctl_command {
 	CAIRN_CTL_INBOX = 4,
 	CAIRN_CTL_SHOW = 5,
 	CAIRN_CTL_PING = 6,
-	CAIRN_CTL_MAX = 6
+	CAIRN_CTL_CASES = 7,
+	CAIRN_CTL_OVERDUE = 8,
+	CAIRN_CTL_MAX = 8
 };
 
 struct cairn_ctl_request {
@@ -50,9 +52,10 @@ struct cairn_ctl_request {
 	uint32_t	 ttl_s;
 	/* status, show */
 	uint8_t		 msg_id[CAIRN_MSG_ID_BYTES];
-	/* inbox, outbox */
+	/* inbox, outbox, cases, overdue */
 	char		 function[CAIRN_FUNCTION_MAX + 1];	/* "" = all */
 	uint32_t	 limit;
+	char		 state[CAIRN_STATE_MAX];	/* cases: "" = all */
 };
 
 struct cairn_ctl_info {
@@ -77,6 +80,26 @@ struct cairn_ctl_info {
 	uint8_t		 in_reply_to[CAIRN_MSG_ID_BYTES];
 };
 
+/* A consultation request and what became of it (CaseInfo). */
+struct cairn_ctl_case {
+	uint8_t		 request_id[CAIRN_MSG_ID_BYTES];
+	bool		 sent;
+	char		 state[CAIRN_STATE_MAX];
+	char		 function[CAIRN_FUNCTION_MAX + 1];
+	char		 peer_org[CAIRN_ORG_ID_MAX + 1];
+	char		 peer_function[CAIRN_FUNCTION_MAX + 1];
+	int64_t		 created_ms;
+	int64_t		 delivered_ms;
+	int64_t		 due_ms;
+	char		 due[11];		/* "" when none */
+	char		 contact_by[11];	/* "" when none */
+	enum cairn_channel channel;
+	char		 redirect_org[CAIRN_ORG_ID_MAX + 1];
+	char		 redirect_function[CAIRN_FUNCTION_MAX + 1];
+	int64_t		 updated_ms;
+	uint32_t	 guarantee_days;
+};
+
 struct cairn_ctl_reply {
 	int		 code;		/* 0 or negative */
 	char		 error[256];	/* text for a refusal */
@@ -85,6 +108,8 @@ struct cairn_ctl_reply {
 	size_t		 ninfos;
 	uint8_t		*payload;	/* show: malloc'ed Payload bytes */
 	size_t		 payload_len;
+	struct cairn_ctl_case *cases;	/* cases, overdue: malloc'ed */
+	size_t		 ncases;
 };
 
 /* A decoded request; owns the storage its payload pointer points into. */
