@@ -46,6 +46,7 @@ enum db {
 	DB_DEDUPEXP,
 	DB_AUDIT,
 	DB_META,
+	DB_CASES,
 	DB_COUNT
 };
 
@@ -60,6 +61,7 @@ static const char *db_names[DB_COUNT] = {
 	[DB_DEDUPEXP] = "dedupexp",
 	[DB_AUDIT] = "audit",
 	[DB_META] = "meta",
+	[DB_CASES] = "cases",
 };
 
 struct store_txn {
@@ -1256,6 +1258,155 @@ store_in_each(struct store *st,
 	struct in_each ie = { fn, arg };
 
 	return scan(st, DB_INBOX, in_visit, &ie);
+}
+
+/* --- cases --- */
+
+static int
+check_case(const struct store_case *c)
+{
+	if (c->state < STORE_CASE_QUEUED || c->state > STORE_CASE_STATE_MAX ||
+	    c->channel > CAIRN_CHANNEL_MAX)
+		return CAIRN_EINVAL;
+	if (!str_ok(c->function, sizeof(c->function)) ||
+	    !str_ok(c->peer_org, sizeof(c->peer_org)) ||
+	    !str_ok(c->peer_function, sizeof(c->peer_function)) ||
+	    !str_ok(c->contact_by, sizeof(c->contact_by)) ||
+	    !str_ok(c->redirect_org, sizeof(c->redirect_org)) ||
+	    !str_ok(c->redirect_function, sizeof(c->redirect_function)))
+		return CAIRN_EINVAL;
+	return 0;
+}
+
+static int
+encode_case(const struct store_case *c, struct enc *e)
+{
+	enc_u8(e, REC_VERSION);
+	enc_bytes(e, c->request_id, CAIRN_MSG_ID_BYTES);
+	enc_u8(e, c->sent ? 1 : 0);
+	enc_u8(e, (uint8_t)c->state);
+	enc_str(e, c->function);
+	enc_str(e, c->peer_org);
+	enc_str(e, c->peer_function);
+	enc_u64(e, (uint64_t)c->created_ms);
+	enc_u64(e, (uint64_t)c->delivered_ms);
+	enc_u64(e, (uint64_t)c->due_ms);
+	enc_u32(e, c->guarantee_days);
+	enc_str(e, c->contact_by);
+	enc_u8(e, c->channel);
+	enc_str(e, c->redirect_org);
+	enc_str(e, c->redirect_function);
+	enc_u64(e, (uint64_t)c->updated_ms);
+	return enc_seal(e);
+}
+
+static int
+decode_case(const MDB_val *v, const uint8_t *id, struct store_case *c)
+{
+	struct dec d;
+	uint8_t	 sent, state;
+	int	 rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = dec_open(&d, v)) != 0)
+		return rc;
+	dec_bytes(&d, c->request_id, CAIRN_MSG_ID_BYTES);
+	sent = dec_u8(&d);
+	state = dec_u8(&d);
+	dec_str(&d, c->function, sizeof(c->function));
+	dec_str(&d, c->peer_org, sizeof(c->peer_org));
+	dec_str(&d, c->peer_function, sizeof(c->peer_function));
+	c->created_ms = (int64_t)dec_u64(&d);
+	c->delivered_ms = (int64_t)dec_u64(&d);
+	c->due_ms = (int64_t)dec_u64(&d);
+	c->guarantee_days = dec_u32(&d);
+	dec_str(&d, c->contact_by, sizeof(c->contact_by));
+	c->channel = dec_u8(&d);
+	dec_str(&d, c->redirect_org, sizeof(c->redirect_org));
+	dec_str(&d, c->redirect_function, sizeof(c->redirect_function));
+	c->updated_ms = (int64_t)dec_u64(&d);
+	if ((rc = dec_close(&d)) != 0)
+		goto fail;
+	rc = CAIRN_ECORRUPT;
+	if (sent > 1 || memcmp(c->request_id, id, CAIRN_MSG_ID_BYTES) != 0)
+		goto fail;
+	c->sent = sent;
+	c->state = (enum store_case_state)state;
+	if (check_case(c) != 0)
+		goto fail;
+	return 0;
+fail:
+	memset(c, 0, sizeof(*c));
+	return rc;
+}
+
+int
+store_case_put(struct store_txn *txn, const struct store_case *c)
+{
+	uint8_t	 buf[REC_MAX_BYTES];
+	struct enc e = { buf, sizeof(buf), 0, false };
+	MDB_txn	*t;
+	MDB_val	 k, v;
+	int	 rc;
+
+	if ((rc = wr_txn(txn, &t)) != 0 || (rc = check_case(c)) != 0)
+		return rc;
+	if ((rc = encode_case(c, &e)) != 0)
+		return rc;
+	k.mv_size = CAIRN_MSG_ID_BYTES;
+	k.mv_data = (void *)c->request_id;
+	v.mv_size = e.len;
+	v.mv_data = buf;
+	return mdb_code(mdb_put(t, txn->st->dbi[DB_CASES], &k, &v, 0));
+}
+
+int
+store_case_get(struct store *st, struct store_txn *txn,
+    const uint8_t id[static CAIRN_MSG_ID_BYTES], struct store_case *c)
+{
+	MDB_txn	*t;
+	MDB_val	 k, v;
+	int	 rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = rd_begin(st, txn, &t)) != 0)
+		return rc;
+	k.mv_size = CAIRN_MSG_ID_BYTES;
+	k.mv_data = (void *)id;
+	if ((rc = mdb_get(t, st->dbi[DB_CASES], &k, &v)) != 0)
+		rc = mdb_code(rc);
+	else
+		rc = decode_case(&v, id, c);
+	rd_end(txn, t);
+	return rc;
+}
+
+struct case_each {
+	int	(*fn)(void *, const struct store_case *);
+	void	*arg;
+};
+
+static int
+case_visit(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+	struct case_each *ce = ctx;
+	struct store_case c;
+	int	rc;
+
+	if (k->mv_size != CAIRN_MSG_ID_BYTES)
+		return CAIRN_ECORRUPT;
+	if ((rc = decode_case(v, k->mv_data, &c)) != 0)
+		return rc;
+	return ce->fn(ce->arg, &c);
+}
+
+int
+store_case_each(struct store *st,
+    int (*fn)(void *arg, const struct store_case *c), void *arg)
+{
+	struct case_each ce = { fn, arg };
+
+	return scan(st, DB_CASES, case_visit, &ce);
 }
 
 /* --- dedup --- */

@@ -13,6 +13,7 @@
  *   dedup     msg_id -> u64 expires_ms || signed receipt bytes we issued
  *   dedupexp  u64be(expires_ms) || msg_id -> ""   (expiry order of dedup)
  *   audit     u64be(seq) -> audit record bytes (proto/audit.h)
+ *   cases     request msg_id -> struct store_case (the consultation workflow)
  *   meta      "audit.head" -> u64 seq || 32-byte hash; "format" -> u64 (1);
  *             "book.serial" -> u64
  *
@@ -214,6 +215,57 @@ int	store_in_envelope(struct store *st, struct store_txn *txn,
 
 int	store_in_each(struct store *st,
 	    int (*fn)(void *arg, const struct store_in *m), void *arg)
+	    CAIRN_MUSTCHECK;
+
+/* --- cases --- */
+
+enum store_case_state {
+	STORE_CASE_QUEUED = 1,		/* sent request not yet delivered */
+	STORE_CASE_DELIVERED = 2,	/* delivered, no guarantee yet */
+	STORE_CASE_GUARANTEED = 3,
+	STORE_CASE_ANSWERED = 4,
+	STORE_CASE_REDIRECTED = 5,
+	STORE_CASE_WITHDRAWN = 6,
+	STORE_CASE_REJECTED = 7,
+	STORE_CASE_FAILED = 8,
+	STORE_CASE_STATE_MAX = 8
+};
+
+/*
+ * One consultation request and what became of it, on either side
+ * (cases: request msg_id -> struct store_case).  OVERDUE is not stored:
+ * it is DELIVERED past due_ms.
+ */
+struct store_case {
+	uint8_t		request_id[CAIRN_MSG_ID_BYTES];
+	bool		sent;		/* we sent it (else received) */
+	enum store_case_state state;
+	char		function[CAIRN_FUNCTION_MAX + 1];	/* ours */
+	char		peer_org[CAIRN_ORG_ID_MAX + 1];
+	char		peer_function[CAIRN_FUNCTION_MAX + 1];
+	int64_t		created_ms;
+	int64_t		delivered_ms;	/* 0 until delivered */
+	int64_t		due_ms;		/* 0: no guarantee period */
+	uint32_t	guarantee_days;
+	char		contact_by[11];	/* "" or YYYY-MM-DD */
+	uint8_t		channel;	/* enum cairn_channel */
+	char		redirect_org[CAIRN_ORG_ID_MAX + 1];
+	char		redirect_function[CAIRN_FUNCTION_MAX + 1];
+	int64_t		updated_ms;
+};
+
+/* Adds or replaces a case.  Returns 0, CAIRN_EINVAL, CAIRN_ENOSPACE... */
+int	store_case_put(struct store_txn *txn, const struct store_case *c)
+	    CAIRN_MUSTCHECK;
+
+/* Reads a case; txn may be NULL.  Returns 0, CAIRN_ENOTFOUND, ... */
+int	store_case_get(struct store *st, struct store_txn *txn,
+	    const uint8_t id[static CAIRN_MSG_ID_BYTES], struct store_case *c)
+	    CAIRN_MUSTCHECK;
+
+/* Calls fn for every case until fn returns non-zero. */
+int	store_case_each(struct store *st,
+	    int (*fn)(void *arg, const struct store_case *c), void *arg)
 	    CAIRN_MUSTCHECK;
 
 /* --- dedup --- */
