@@ -31,6 +31,8 @@ static const char *reason_names[] = {
 	[CAIRN_NACK_BAD_PAYLOAD] = "invalid payload",
 	[CAIRN_NACK_SENDER_MISMATCH] = "sender does not match its "
 	    "transport identity",
+	[CAIRN_NACK_NOT_IN_CASE] = "does not fit the state of the "
+	    "request it answers",
 };
 
 const char *
@@ -69,6 +71,8 @@ cairn_nack_reason_for(int code)
 		return CAIRN_NACK_BAD_PAYLOAD;
 	case CAIRN_ESENDER:
 		return CAIRN_NACK_SENDER_MISMATCH;
+	case CAIRN_ESTATE:
+		return CAIRN_NACK_NOT_IN_CASE;
 	default:
 		return CAIRN_NACK_MALFORMED;
 	}
