@@ -127,6 +127,7 @@ answer_clear(struct answer *a)
 		free(a->rep.payload);
 	}
 	free(a->rep.infos);
+	free(a->rep.cases);
 	free(a);
 }
 
@@ -215,6 +216,14 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 		if (rc != 0)
 			set_error(&a->rep, rc, NULL);
 		goto now;
+	case CAIRN_CTL_CASES:
+	case CAIRN_CTL_OVERDUE:
+		rc = workflow_cases(c->wf, req->command == CAIRN_CTL_OVERDUE,
+		    req->function, req->state, &a->rep.cases,
+		    &a->rep.ncases);
+		if (rc != 0)
+			set_error(&a->rep, rc, NULL);
+		goto now;
 	case CAIRN_CTL_SHOW:
 		if ((info = calloc(1, sizeof(*info))) == NULL) {
 			set_error(&a->rep, -ENOMEM, NULL);
@@ -227,6 +236,8 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 			set_error(&a->rep, rc, rc == CAIRN_ENOTFOUND ?
 			    "no received message with this id (the content "
 			    "of sent messages is sealed to their recipient)" :
+			    rc == CAIRN_ESTATE ? "the request was withdrawn by "
+			    "its sender; its content is no longer shown" :
 			    NULL);
 			goto now;
 		}

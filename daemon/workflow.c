@@ -21,6 +21,7 @@
 #include "daemon/workflow.h"
 #include "proto/envelope.h"
 #include "proto/reply.h"
+#include "proto/workdays.h"
 
 #define DUE_BATCH	512
 #define DEDUP_BATCH	256
@@ -286,6 +287,348 @@ inflight_remove(struct workflow *wf, const char *org, const uint8_t *id)
 
 /* ---- submit ----------------------------------------------------------- */
 
+/* ---- cases ------------------------------------------------------------- */
+
+static const char *case_state_names[] = {
+	[STORE_CASE_QUEUED] = "QUEUED",
+	[STORE_CASE_DELIVERED] = "DELIVERED",
+	[STORE_CASE_GUARANTEED] = "GUARANTEED",
+	[STORE_CASE_ANSWERED] = "ANSWERED",
+	[STORE_CASE_REDIRECTED] = "REDIRECTED",
+	[STORE_CASE_WITHDRAWN] = "WITHDRAWN",
+	[STORE_CASE_REJECTED] = "REJECTED",
+	[STORE_CASE_FAILED] = "FAILED",
+};
+
+/* The state as people see it: DELIVERED past its due time is OVERDUE. */
+static const char *
+case_state(const struct store_case *c, int64_t now)
+{
+	if (c->state == STORE_CASE_DELIVERED && c->due_ms > 0 &&
+	    now > c->due_ms)
+		return "OVERDUE";
+	return case_state_names[c->state];
+}
+
+/* Payloads that answer a request name it; it must be the one replied to. */
+static const uint8_t *
+payload_request_id(const struct cairn_payload *p)
+{
+	switch (p->kind) {
+	case CAIRN_KIND_GUARANTEE:
+		return p->u.guarantee.request_id;
+	case CAIRN_KIND_RESPONSE:
+		return p->u.response.request_id;
+	case CAIRN_KIND_WITHDRAWAL:
+		return p->u.withdrawal.request_id;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Checks that a local user's reply fits its case and moves the case on
+ * (in *c, stored by the caller with the message).  Fills the addresses
+ * from the case.  Returns 0 or CAIRN_ESTATE/CAIRN_ENOTFOUND/CAIRN_EINVAL
+ * with a reason in err.
+ */
+static int
+case_local_reply(struct workflow *wf, const struct cairn_ctl_request *req,
+    const struct cairn_payload *p, struct store_case *c, char *from_fn,
+    char *to_org, char *to_fn, char *err, size_t errlen)
+{
+	const uint8_t *rid = payload_request_id(p);
+	const char *st;
+	char	 today[11];
+	int64_t	 now = workflow_now(), day, dueday;
+
+	if (rid == NULL) {
+		snprintf(err, errlen, "a consultation request cannot be a "
+		    "reply");
+		return CAIRN_EINVAL;
+	}
+	if (memcmp(rid, req->in_reply_to, CAIRN_MSG_ID_BYTES) != 0) {
+		snprintf(err, errlen, "the message names another request "
+		    "than the one it replies to");
+		return CAIRN_EINVAL;
+	}
+	if (store_case_get(wf->st, wf->txn, rid, c) != 0) {
+		snprintf(err, errlen, "no consultation request with this id");
+		return CAIRN_ENOTFOUND;
+	}
+	st = case_state(c, now);
+	if (p->kind == CAIRN_KIND_WITHDRAWAL) {
+		if (!c->sent) {
+			snprintf(err, errlen, "only the organisation that sent "
+			    "a request can withdraw it");
+			return CAIRN_ESTATE;
+		}
+		if (c->state == STORE_CASE_WITHDRAWN ||
+		    c->state == STORE_CASE_REJECTED ||
+		    c->state == STORE_CASE_FAILED) {
+			snprintf(err, errlen, "the request is %s and cannot "
+			    "be withdrawn", st);
+			return CAIRN_ESTATE;
+		}
+	} else {
+		if (c->sent) {
+			snprintf(err, errlen, "this is a request your "
+			    "organisation sent; only its recipient can "
+			    "answer it");
+			return CAIRN_ESTATE;
+		}
+		if (p->kind == CAIRN_KIND_GUARANTEE &&
+		    c->state != STORE_CASE_DELIVERED) {
+			snprintf(err, errlen, "the request is %s; a contact "
+			    "guarantee or redirect is only possible before "
+			    "one was given and before an answer", st);
+			return CAIRN_ESTATE;
+		}
+		if (p->kind == CAIRN_KIND_RESPONSE &&
+		    c->state != STORE_CASE_DELIVERED &&
+		    c->state != STORE_CASE_GUARANTEED) {
+			snprintf(err, errlen, "the request is %s and cannot "
+			    "be answered", st);
+			return CAIRN_ESTATE;
+		}
+	}
+	if (p->kind == CAIRN_KIND_GUARANTEE && !p->u.guarantee.redirected) {
+		day = cairn_workdays_local_day(now);
+		cairn_workdays_format(today, day);
+		if (cairn_valid_date(p->u.guarantee.contact_by, &day) != 0 ||
+		    strcmp(p->u.guarantee.contact_by, today) < 0) {
+			snprintf(err, errlen, "the promised contact date is "
+			    "before today (%s)", today);
+			return CAIRN_EINVAL;
+		}
+		if (c->due_ms > 0) {
+			dueday = cairn_workdays_local_day(c->due_ms);
+			if (day > dueday) {
+				char	due[11];
+
+				cairn_workdays_format(due, dueday);
+				snprintf(err, errlen, "the promised contact date "
+				    "is after the guarantee's due date %s",
+				    due);
+				return CAIRN_EINVAL;
+			}
+		}
+	}
+	if ((req->from_function[0] != '\0' &&
+	    strcmp(req->from_function, c->function) != 0) ||
+	    (req->to_org[0] != '\0' && (strcmp(req->to_org, c->peer_org) != 0 ||
+	    strcmp(req->to_function, c->peer_function) != 0))) {
+		snprintf(err, errlen, "a reply goes from %s to %s/%s, the two "
+		    "ends of the request", c->function, c->peer_org,
+		    c->peer_function);
+		return CAIRN_EINVAL;
+	}
+	snprintf(from_fn, CAIRN_FUNCTION_MAX + 1, "%s", c->function);
+	snprintf(to_org, CAIRN_ORG_ID_MAX + 1, "%s", c->peer_org);
+	snprintf(to_fn, CAIRN_FUNCTION_MAX + 1, "%s", c->peer_function);
+	c->updated_ms = now;
+	switch (p->kind) {
+	case CAIRN_KIND_GUARANTEE:
+		if (p->u.guarantee.redirected) {
+			c->state = STORE_CASE_REDIRECTED;
+			snprintf(c->redirect_org, sizeof(c->redirect_org), "%s",
+			    p->u.guarantee.redirect_org);
+			snprintf(c->redirect_function,
+			    sizeof(c->redirect_function), "%s",
+			    p->u.guarantee.redirect_function);
+		} else {
+			c->state = STORE_CASE_GUARANTEED;
+			snprintf(c->contact_by, sizeof(c->contact_by), "%s",
+			    p->u.guarantee.contact_by);
+			c->channel = (uint8_t)p->u.guarantee.channel;
+		}
+		break;
+	case CAIRN_KIND_RESPONSE:
+		c->state = STORE_CASE_ANSWERED;
+		break;
+	default:
+		c->state = STORE_CASE_WITHDRAWN;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Checks that a peer's reply fits its case: it answers a request we sent
+ * (or, for a withdrawal, one we received), from the functional address at
+ * the other end, in a state where it makes sense.  Moves the case on in
+ * *c.  Returns 0, or CAIRN_ESTATE to refuse with a nack.
+ */
+static int
+case_peer_reply(struct workflow *wf, const struct cairn_header *h,
+    const struct cairn_payload *p, struct store_case *c)
+{
+	const uint8_t *rid = payload_request_id(p);
+
+	if (rid == NULL || !h->has_reply_to ||
+	    memcmp(rid, h->in_reply_to, CAIRN_MSG_ID_BYTES) != 0)
+		return CAIRN_ESTATE;
+	if (store_case_get(wf->st, wf->txn, rid, c) != 0)
+		return CAIRN_ESTATE;
+	if (strcmp(c->peer_org, h->from_org) != 0 ||
+	    strcmp(c->peer_function, h->from_function) != 0 ||
+	    strcmp(c->function, h->to_function) != 0)
+		return CAIRN_ESTATE;
+	c->updated_ms = workflow_now();
+	switch (p->kind) {
+	case CAIRN_KIND_GUARANTEE:
+		if (!c->sent || (c->state != STORE_CASE_QUEUED &&
+		    c->state != STORE_CASE_DELIVERED))
+			return CAIRN_ESTATE;
+		if (p->u.guarantee.redirected) {
+			c->state = STORE_CASE_REDIRECTED;
+			snprintf(c->redirect_org, sizeof(c->redirect_org), "%s",
+			    p->u.guarantee.redirect_org);
+			snprintf(c->redirect_function,
+			    sizeof(c->redirect_function), "%s",
+			    p->u.guarantee.redirect_function);
+		} else {
+			c->state = STORE_CASE_GUARANTEED;
+			snprintf(c->contact_by, sizeof(c->contact_by), "%s",
+			    p->u.guarantee.contact_by);
+			c->channel = (uint8_t)p->u.guarantee.channel;
+		}
+		return 0;
+	case CAIRN_KIND_RESPONSE:
+		if (!c->sent || (c->state != STORE_CASE_QUEUED &&
+		    c->state != STORE_CASE_DELIVERED &&
+		    c->state != STORE_CASE_GUARANTEED))
+			return CAIRN_ESTATE;
+		c->state = STORE_CASE_ANSWERED;
+		return 0;
+	case CAIRN_KIND_WITHDRAWAL:
+		if (c->sent || c->state == STORE_CASE_WITHDRAWN)
+			return CAIRN_ESTATE;
+		c->state = STORE_CASE_WITHDRAWN;
+		return 0;
+	default:
+		return CAIRN_ESTATE;
+	}
+}
+
+/* Moves a sent request's case after its receipt, nack or expiry. */
+static int
+case_settled(struct workflow *wf, struct store_txn *t,
+    const struct store_out *o)
+{
+	struct store_case c;
+	int	rc;
+
+	if (o->kind != CAIRN_KIND_REQUEST)
+		return 0;
+	if ((rc = store_case_get(wf->st, t, o->msg_id, &c)) != 0)
+		return rc == CAIRN_ENOTFOUND ? 0 : rc;
+	if (c.state != STORE_CASE_QUEUED) {
+		/* a guarantee or answer overtook the receipt */
+		if (o->state == STORE_OUT_DELIVERED && c.delivered_ms == 0)
+			c.delivered_ms = o->receipt_ms;
+		else
+			return 0;
+	} else if (o->state == STORE_OUT_DELIVERED) {
+		c.state = STORE_CASE_DELIVERED;
+		c.delivered_ms = o->receipt_ms;
+	} else if (o->state == STORE_OUT_REJECTED)
+		c.state = STORE_CASE_REJECTED;
+	else if (o->state == STORE_OUT_FAILED)
+		c.state = STORE_CASE_FAILED;
+	if (c.delivered_ms > 0 && c.guarantee_days > 0)
+		c.due_ms = cairn_workdays_due_ms(c.delivered_ms,
+		    c.guarantee_days);
+	c.updated_ms = workflow_now();
+	return store_case_put(t, &c);
+}
+
+static void
+case_info(struct cairn_ctl_case *ci, const struct store_case *c, int64_t now)
+{
+	memset(ci, 0, sizeof(*ci));
+	memcpy(ci->request_id, c->request_id, CAIRN_MSG_ID_BYTES);
+	ci->sent = c->sent;
+	snprintf(ci->state, sizeof(ci->state), "%s", case_state(c, now));
+	snprintf(ci->function, sizeof(ci->function), "%s", c->function);
+	snprintf(ci->peer_org, sizeof(ci->peer_org), "%s", c->peer_org);
+	snprintf(ci->peer_function, sizeof(ci->peer_function), "%s",
+	    c->peer_function);
+	ci->created_ms = c->created_ms;
+	ci->delivered_ms = c->delivered_ms;
+	ci->due_ms = c->due_ms;
+	if (c->due_ms > 0)
+		cairn_workdays_format(ci->due,
+		    cairn_workdays_local_day(c->due_ms));
+	snprintf(ci->contact_by, sizeof(ci->contact_by), "%s", c->contact_by);
+	ci->channel = (enum cairn_channel)c->channel;
+	snprintf(ci->redirect_org, sizeof(ci->redirect_org), "%s",
+	    c->redirect_org);
+	snprintf(ci->redirect_function, sizeof(ci->redirect_function), "%s",
+	    c->redirect_function);
+	ci->updated_ms = c->updated_ms;
+	ci->guarantee_days = c->guarantee_days;
+}
+
+struct cases_ctx {
+	const char		*function;
+	const char		*state;
+	int			 overdue;
+	int64_t			 now;
+	struct cairn_ctl_case	*cases;
+	size_t			 n, cap;
+};
+
+static int
+cases_visit(void *arg, const struct store_case *c)
+{
+	struct cases_ctx *x = arg;
+	struct cairn_ctl_case *nc;
+	const char *st = case_state(c, x->now);
+
+	if (x->function != NULL && x->function[0] != '\0' &&
+	    strcmp(x->function, c->function) != 0)
+		return 0;
+	if (x->overdue && strcmp(st, "OVERDUE") != 0)
+		return 0;
+	if (x->state != NULL && x->state[0] != '\0' &&
+	    strcmp(x->state, st) != 0)
+		return 0;
+	if (x->n == CAIRN_CTL_LIST_MAX)
+		return 1;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 64;
+		if ((nc = reallocarray(x->cases, x->cap, sizeof(*nc))) == NULL)
+			return -ENOMEM;
+		x->cases = nc;
+	}
+	case_info(&x->cases[x->n++], c, x->now);
+	return 0;
+}
+
+int
+workflow_cases(struct workflow *wf, int overdue, const char *function,
+    const char *state, struct cairn_ctl_case **cases, size_t *n)
+{
+	struct cases_ctx x;
+	int	rc;
+
+	memset(&x, 0, sizeof(x));
+	x.function = function;
+	x.state = state;
+	x.overdue = overdue;
+	x.now = workflow_now();
+	if ((rc = store_case_each(wf->st, cases_visit, &x)) < 0) {
+		free(x.cases);
+		return rc;
+	}
+	*cases = x.cases;
+	*n = x.n;
+	return 0;
+}
+
+/* ---- submit ----------------------------------------------------------- */
+
 int
 workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
     int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
@@ -295,40 +638,58 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	struct cairn_payload *p = NULL;
 	struct cairn_signer signer;
 	const struct cairn_pubkey *rkey;
+	const struct cairn_function *rfn;
+	struct store_case c;
 	struct store_out o;
 	struct store_txn *t;
 	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
+	char	 from_fn[CAIRN_FUNCTION_MAX + 1], to_org[CAIRN_ORG_ID_MAX + 1];
+	char	 to_fn[CAIRN_FUNCTION_MAX + 1];
 	uint8_t	*env = NULL;
 	size_t	 envlen = 0;
 	int64_t	 now = workflow_now();
 	int	 rc;
 
 	err[0] = '\0';
-	addr(local, sizeof(local), wf->cfg->org, req->from_function);
-	addr(remote, sizeof(remote), req->to_org, req->to_function);
-	if (cairn_book_function(wf->book, wf->cfg->org,
-	    req->from_function) == NULL) {
-		snprintf(err, errlen, "%s is not a function of this "
-		    "organisation in the address book", local);
-		rc = CAIRN_ENOTFOUND;
-		goto refused;
-	}
-	if (cairn_book_org(wf->book, req->to_org) == NULL) {
-		snprintf(err, errlen, "no organisation %s in the address "
-		    "book", req->to_org);
-		rc = CAIRN_ENOTFOUND;
-		goto refused;
-	}
+	snprintf(from_fn, sizeof(from_fn), "%s", req->from_function);
+	snprintf(to_org, sizeof(to_org), "%s", req->to_org);
+	snprintf(to_fn, sizeof(to_fn), "%s", req->to_function);
+	addr(local, sizeof(local), wf->cfg->org, from_fn);
+	addr(remote, sizeof(remote), to_org, to_fn);
 	if ((rc = cairn_payload_decode(&p, req->payload, req->payload_len,
 	    now)) != 0) {
 		snprintf(err, errlen, "invalid message: %s",
 		    cairn_strerror(rc));
 		goto refused;
 	}
-	if ((rc = cairn_book_box_key(wf->book, req->to_org, now,
-	    &rkey)) != 0) {
+	memset(&c, 0, sizeof(c));
+	if (req->has_reply_to) {
+		if ((rc = case_local_reply(wf, req, p, &c, from_fn, to_org,
+		    to_fn, err, errlen)) != 0)
+			goto refused;
+		addr(local, sizeof(local), wf->cfg->org, from_fn);
+		addr(remote, sizeof(remote), to_org, to_fn);
+	} else if (p->kind != CAIRN_KIND_REQUEST) {
+		snprintf(err, errlen, "a %s must name the request it answers",
+		    cairn_kind_name(p->kind));
+		rc = CAIRN_EINVAL;
+		goto refused;
+	}
+	if (cairn_book_function(wf->book, wf->cfg->org, from_fn) == NULL) {
+		snprintf(err, errlen, "%s is not a function of this "
+		    "organisation in the address book", local);
+		rc = CAIRN_ENOTFOUND;
+		goto refused;
+	}
+	if (cairn_book_org(wf->book, to_org) == NULL) {
+		snprintf(err, errlen, "no organisation %s in the address "
+		    "book", to_org);
+		rc = CAIRN_ENOTFOUND;
+		goto refused;
+	}
+	if ((rc = cairn_book_box_key(wf->book, to_org, now, &rkey)) != 0) {
 		snprintf(err, errlen, "%s has no valid encryption key in the "
-		    "address book", req->to_org);
+		    "address book", to_org);
 		goto refused;
 	}
 	if ((rc = cairn_keyfile_signer(wf->sec, now, &signer)) != 0) {
@@ -339,25 +700,19 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.kind = p->kind;
 	snprintf(hdr.from_org, sizeof(hdr.from_org), "%s", wf->cfg->org);
-	snprintf(hdr.from_function, sizeof(hdr.from_function), "%s",
-	    req->from_function);
-	snprintf(hdr.to_org, sizeof(hdr.to_org), "%s", req->to_org);
-	snprintf(hdr.to_function, sizeof(hdr.to_function), "%s",
-	    req->to_function);
+	snprintf(hdr.from_function, sizeof(hdr.from_function), "%s", from_fn);
+	snprintf(hdr.to_org, sizeof(hdr.to_org), "%s", to_org);
+	snprintf(hdr.to_function, sizeof(hdr.to_function), "%s", to_fn);
 	hdr.created_ms = now;
 	hdr.expires_ms = now + 1000LL * (req->ttl_s ? req->ttl_s :
 	    wf->cfg->default_ttl_s);
 	cairn_envelope_new_id(hdr.msg_id);
-	memcpy(hdr.conversation_id, hdr.msg_id, CAIRN_MSG_ID_BYTES);
+	/* a reply continues the conversation of the request it answers */
+	memcpy(hdr.conversation_id, req->has_reply_to ? req->in_reply_to :
+	    hdr.msg_id, CAIRN_MSG_ID_BYTES);
 	if (req->has_reply_to) {
-		struct store_in in;
-
 		hdr.has_reply_to = true;
 		memcpy(hdr.in_reply_to, req->in_reply_to, CAIRN_MSG_ID_BYTES);
-		/* a reply continues the conversation it answers */
-		if (store_in_get(wf->st, wf->txn, req->in_reply_to, &in) == 0)
-			memcpy(hdr.conversation_id, in.conversation_id,
-			    CAIRN_MSG_ID_BYTES);
 	}
 	if ((rc = cairn_envelope_seal(&hdr, p, rkey, &signer, &env,
 	    &envlen)) != 0) {
@@ -382,12 +737,25 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	o.next_ms = now;
 	cairn_sig_hash(o.envelope_hash, env, envlen);
 
+	if (p->kind == CAIRN_KIND_REQUEST) {
+		memcpy(c.request_id, o.msg_id, CAIRN_MSG_ID_BYTES);
+		c.sent = true;
+		c.state = STORE_CASE_QUEUED;
+		snprintf(c.function, sizeof(c.function), "%s", from_fn);
+		snprintf(c.peer_org, sizeof(c.peer_org), "%s", to_org);
+		snprintf(c.peer_function, sizeof(c.peer_function), "%s", to_fn);
+		c.created_ms = c.updated_ms = now;
+		if ((rfn = cairn_book_function(wf->book, to_org, to_fn)) != NULL)
+			c.guarantee_days = rfn->guarantee_days;
+	}
+
 	if ((t = txn(wf)) == NULL) {
 		rc = CAIRN_ESTORE;
 		snprintf(err, errlen, "store unavailable");
 		goto out;
 	}
-	if ((rc = store_out_add(t, &o, env, envlen)) != 0) {
+	if ((rc = store_out_add(t, &o, env, envlen)) != 0 ||
+	    (rc = store_case_put(t, &c)) != 0) {
 		txn_lost(wf, rc);
 		snprintf(err, errlen, "%s", cairn_strerror(rc));
 		goto out;
@@ -504,6 +872,7 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 	const struct cairn_function *fn;
 	const struct cairn_header *h;
 	struct store_in m;
+	struct store_case c;
 	struct store_txn *t;
 	const uint8_t *buf = zmq_msg_data(&in->msg);
 	size_t	 len = zmq_msg_size(&in->msg);
@@ -578,6 +947,25 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
 		goto out;
 	}
+	memset(&c, 0, sizeof(c));
+	if (h->kind == CAIRN_KIND_REQUEST) {
+		memcpy(c.request_id, h->msg_id, CAIRN_MSG_ID_BYTES);
+		c.sent = false;
+		c.state = STORE_CASE_DELIVERED;
+		snprintf(c.function, sizeof(c.function), "%s",
+		    h->to_function);
+		snprintf(c.peer_org, sizeof(c.peer_org), "%s", h->from_org);
+		snprintf(c.peer_function, sizeof(c.peer_function), "%s",
+		    h->from_function);
+		c.created_ms = h->created_ms;
+		c.delivered_ms = c.updated_ms = now;
+		c.guarantee_days = fn->guarantee_days;
+		if (c.guarantee_days > 0)
+			c.due_ms = cairn_workdays_due_ms(now, c.guarantee_days);
+	} else if ((rc = case_peer_reply(wf, h, p, &c)) != 0) {
+		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
+		goto out;
+	}
 	cairn_payload_free(p);
 	p = NULL;
 
@@ -604,7 +992,7 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 	}
 	if ((rc = store_in_add(t, &m, buf, len)) != 0 ||
 	    (rc = store_dedup_put(t, m.msg_id, m.expires_ms, receipt,
-	    rlen)) != 0) {
+	    rlen)) != 0 || (rc = store_case_put(t, &c)) != 0) {
 		free(receipt);
 		txn_lost(wf, rc);
 		goto out;
@@ -675,7 +1063,8 @@ workflow_reply(struct workflow *wf, struct xport_reply *rep)
 		o.last_error = CAIRN_EREFUSED;
 	}
 	if ((rc = store_out_update(t, &o)) != 0 ||
-	    (rc = store_receipt_put(t, o.msg_id, buf, len)) != 0) {
+	    (rc = store_receipt_put(t, o.msg_id, buf, len)) != 0 ||
+	    (rc = case_settled(wf, t, &o)) != 0) {
 		txn_lost(wf, rc);
 		goto out;
 	}
@@ -765,7 +1154,8 @@ workflow_due(struct workflow *wf)
 		if (now >= o->expires_ms) {
 			o->state = STORE_OUT_FAILED;
 			o->last_error = CAIRN_EEXPIRED;
-			if ((rc = store_out_update(t, o)) != 0) {
+			if ((rc = store_out_update(t, o)) != 0 ||
+			    (rc = case_settled(wf, t, o)) != 0) {
 				txn_lost(wf, rc);
 				goto out;
 			}
@@ -1006,6 +1396,7 @@ workflow_show(struct workflow *wf, const uint8_t id[static CAIRN_MSG_ID_BYTES],
 	const struct cairn_org *sorg;
 	const struct cairn_pubkey *skey;
 	struct store_in m;
+	struct store_case c;
 	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
 	uint8_t	*env = NULL;
 	size_t	 envlen;
@@ -1015,6 +1406,10 @@ workflow_show(struct workflow *wf, const uint8_t id[static CAIRN_MSG_ID_BYTES],
 	if ((rc = store_in_get(wf->st, wf->txn, id, &m)) != 0)
 		return rc;
 	info_from_in(info, &m, wf->cfg->org);
+	if (m.kind == CAIRN_KIND_REQUEST &&
+	    store_case_get(wf->st, wf->txn, id, &c) == 0 &&
+	    c.state == STORE_CASE_WITHDRAWN)
+		return CAIRN_ESTATE;	/* consent withdrawn: not shown */
 	if ((rc = store_in_envelope(wf->st, wf->txn, id, &env, &envlen)) != 0)
 		return rc;
 	if ((rc = cairn_envelope_parse(&e, env, envlen)) != 0 ||

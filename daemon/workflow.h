@@ -101,6 +101,14 @@ int	workflow_list(struct workflow *wf, enum cairn_ctl_command which,
 	    size_t *n) CAIRN_MUSTCHECK;
 
 /*
+ * Lists cases (overdue: only those past due), filtered by our function
+ * and displayed state when not NULL/"".  *cases is malloc'ed.
+ */
+int	workflow_cases(struct workflow *wf, int overdue, const char *function,
+	    const char *state, struct cairn_ctl_case **cases, size_t *n)
+	    CAIRN_MUSTCHECK;
+
+/*
  * Decrypts an inbox message for a local user and audits the read in the
  * pass's transaction.  *payload is malloc'ed Payload bytes the caller
  * wipes and frees.
