@@ -129,7 +129,14 @@ pid_of() {
 start() {
 	local org=$1 i pid before
 	before=$(grep -c "ready on" "$T/log/$org.log" 2>/dev/null)
-	"$CAIRND" -c "$T/$org.conf" >>"$T/log/$org.log" 2>&1 &
+	# CLOCK (e.g. +10d) runs the daemon with a shifted clock (faketime)
+	if [ -n "${CLOCK:-}" ]; then
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		    faketime -f "$CLOCK" "$CAIRND" -c "$T/$org.conf" \
+		    >>"$T/log/$org.log" 2>&1 &
+	else
+		"$CAIRND" -c "$T/$org.conf" >>"$T/log/$org.log" 2>&1 &
+	fi
 	pid=$!
 	echo "$pid" > "$T/run/$org.pid"
 	PIDS="$PIDS $pid"
