@@ -32,7 +32,8 @@ PKGS		:= libzmq libsodium lmdb libprotobuf-c inih libsystemd jansson
 TEST_PKGS	:= cmocka
 DEB_PKGS	:= build-essential pkg-config libzmq3-dev libsodium-dev \
 		   liblmdb-dev libprotobuf-c-dev protobuf-c-compiler \
-		   libinih-dev libsystemd-dev libjansson-dev libcmocka-dev
+		   libinih-dev libsystemd-dev libjansson-dev libcmocka-dev \
+		   faketime
 
 ifeq ($(SANITIZE),1)
 B		:= build/san
@@ -123,6 +124,7 @@ deps:
 		$(PKG_CONFIG) --exists $$m 2>/dev/null || missing="$$missing $$m"; \
 	done; \
 	command -v $(PROTOC_C) >/dev/null 2>&1 || missing="$$missing protoc-c"; \
+	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
 	command -v $(CC) >/dev/null 2>&1 || missing="$$missing $(CC)"; \
 	if [ -n "$$missing" ]; then \
 		echo "deps: missing:$$missing"; \
@@ -242,6 +244,99 @@ bench: deps
 demo: deps
 	@$(MAKE) --no-print-directory build
 	@B=$(B) tests/demo.sh
+
+# ---- fuzz (clang only) ------------------------------------------------------
+#
+# One libFuzzer harness per parser, tests/fuzz/fuzz_<name>.c.  The project
+# sources they need are compiled again with clang, ASan+UBSan and coverage
+# under build/fuzz/, apart from the gcc objects.  Each harness runs for
+# FUZZ_SECONDS from tests/fuzz/corpus/<name>/ (written by mkseeds) and
+# keeps what it finds in build/fuzz/corpus/<name>/; a crash leaves
+# build/fuzz/artifacts/<name>-crash-* and fails the target.
+#   make fuzz [T=name] [FUZZ_SECONDS=300]
+# protobuf-c itself is Debian's uninstrumented shared library, so its
+# unpacker's own branches are not steered by coverage (PITFALLS.md).
+
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 20
+FUZZ_B		:= build/fuzz
+FUZZ_NAMES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_RUN	:= $(if $(T),$(filter $(T),$(FUZZ_NAMES)),$(FUZZ_NAMES))
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+# -Wno-error: clang warns where gcc, the compiler of record, does not.
+FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-error $(FUZZ_SAN) \
+		  -fsanitize=fuzzer-no-link -I. -I$(B)/gen $(PKG_CFLAGS) \
+		  -DCAIRN_VERSION='"$(VERSION)"' -MMD -MP
+FUZZ_OBJS	:= $(FUZZ_B)/gen/proto/cairn.pb-c.o \
+		   $(patsubst %.c,$(FUZZ_B)/%.o,$(PROTO_SRCS) $(KEYS_SRCS) \
+		   daemon/config.c)
+# Largest input per harness: a little over what each parser accepts, or
+# what reaches all of its paths.
+FUZZ_MAXLEN_envelope	:= 8192
+FUZZ_MAXLEN_payload	:= 8192
+FUZZ_MAXLEN_reply	:= 1100
+FUZZ_MAXLEN_audit	:= 1100
+FUZZ_MAXLEN_bookwire	:= 16384
+FUZZ_MAXLEN_book	:= 16384
+FUZZ_MAXLEN_control	:= 8192
+FUZZ_MAXLEN_keyfile	:= 4096
+FUZZ_MAXLEN_config	:= 4096
+
+fuzz: deps
+	@mkdir -p $(FUZZ_B)
+	@echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' | \
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -x c - \
+	    -o $(FUZZ_B)/probe >/dev/null 2>&1 || { \
+		echo "fuzz: needs clang with libFuzzer; install it with:"; \
+		echo "  sudo apt-get install -y clang libclang-rt-14-dev"; \
+		exit 1; }
+	@rm -f $(FUZZ_B)/probe
+	@$(MAKE) --no-print-directory $(FUZZ_B)/mkseeds \
+		$(FUZZ_RUN:%=$(FUZZ_B)/fuzz_%)
+	@$(FUZZ_B)/mkseeds tests/fuzz/corpus
+	@$(MAKE) --no-print-directory -k $(FUZZ_RUN:%=fuzz-run-%)
+
+fuzz-run-%: $(FUZZ_B)/fuzz_%
+	@mkdir -p $(FUZZ_B)/corpus/$* $(FUZZ_B)/artifacts
+	@echo "== fuzz: $* ($(FUZZ_SECONDS)s)"
+	@if $< -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -max_len=$(or $(FUZZ_MAXLEN_$*),4096) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_B)/artifacts/$*- \
+	    $(FUZZ_B)/corpus/$* tests/fuzz/corpus/$* \
+	    >$(FUZZ_B)/$*.log 2>&1; then \
+		grep -E '^#[0-9]+.*(DONE|pulse)' $(FUZZ_B)/$*.log | tail -1; \
+		grep -E '^stat::(number_of_executed_units|average_exec)' \
+		    $(FUZZ_B)/$*.log | tr '\n' ' '; echo; \
+	else \
+		tail -60 $(FUZZ_B)/$*.log; \
+		echo "FAILED: fuzz $* (log: $(FUZZ_B)/$*.log)"; exit 1; \
+	fi
+
+.PRECIOUS: $(FUZZ_B)/%.o $(FUZZ_B)/fuzz_%
+
+$(FUZZ_B)/gen/proto/cairn.pb-c.o: $(GEN_C) $(GEN_H)
+	$(quiet) FUZZCC $@
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unused-parameter -Wno-shadow \
+		-c -o $@ $<
+
+$(FUZZ_B)/%.o: %.c $(GEN_H)
+	$(quiet) FUZZCC $@
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_B)/libcairn-fuzz.a: $(FUZZ_OBJS)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz/fuzz_%.o $(FUZZ_B)/libcairn-fuzz.a
+	$(quiet) FUZZLD $@
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS)
+
+$(FUZZ_B)/mkseeds: $(FUZZ_B)/tests/fuzz/mkseeds.o $(FUZZ_B)/libcairn-fuzz.a
+	$(quiet) FUZZLD $@
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS)
 
 # ---- install ----------------------------------------------------------------
 
