@@ -33,7 +33,7 @@ TEST_PKGS	:= cmocka
 DEB_PKGS	:= build-essential pkg-config libzmq3-dev libsodium-dev \
 		   liblmdb-dev libprotobuf-c-dev protobuf-c-compiler \
 		   libinih-dev libsystemd-dev libjansson-dev libcmocka-dev \
-		   faketime
+		   faketime python3
 
 ifeq ($(SANITIZE),1)
 B		:= build/san
@@ -125,6 +125,7 @@ deps:
 	done; \
 	command -v $(PROTOC_C) >/dev/null 2>&1 || missing="$$missing protoc-c"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	[ -x /usr/bin/python3 ] || missing="$$missing python3"; \
 	command -v $(CC) >/dev/null 2>&1 || missing="$$missing $(CC)"; \
 	if [ -n "$$missing" ]; then \
 		echo "deps: missing:$$missing"; \
