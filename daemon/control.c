@@ -157,16 +157,33 @@ answer_done(void *arg, int rc)
 	answer_clear(a);
 }
 
-/* uid from ZeroMQ's peer address of an ipc connection (":uid:gid:pid"). */
-static int64_t
-peer_uid(zmq_msg_t *msg)
+/*
+ * The caller's uid and gid from ZeroMQ's peer address of an ipc
+ * connection, which libzmq builds from SO_PEERCRED as "HOST:uid:gid:pid".
+ * Returns 0, or -1 when the credentials are missing.
+ */
+static int
+peer_cred(zmq_msg_t *msg, int64_t *uid, int64_t *gid)
 {
 	const char *pa = zmq_msg_gets(msg, "Peer-Address");
-	long long uid;
+	const char *p[3];
+	long long u, g;
+	int	 n = 0;
+	size_t	 i;
 
-	if (pa == NULL || sscanf(pa, ":%lld:", &uid) != 1 || uid < 0)
+	*uid = *gid = -1;
+	if (pa == NULL)
 		return -1;
-	return uid;
+	for (i = strlen(pa); i > 0 && n < 3; i--)
+		if (pa[i - 1] == ':')
+			p[n++] = pa + i;
+	/* p[2] is uid, p[1] gid, p[0] pid */
+	if (n < 3 || sscanf(p[2], "%lld:", &u) != 1 ||
+	    sscanf(p[1], "%lld:", &g) != 1 || u < 0 || g < 0)
+		return -1;
+	*uid = u;
+	*gid = g;
+	return 0;
 }
 
 static void
@@ -176,8 +193,10 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 	const struct cairn_ctl_request *req;
 	struct cairn_ctl_info *info;
 	char	 err[256];
-	int64_t	 uid = peer_uid(body);
+	int64_t	 uid, gid;
 	int	 rc;
+
+	(void)peer_cred(body, &uid, &gid);
 
 	rc = cairn_ctl_request_decode(&m, &req, zmq_msg_data(body),
 	    zmq_msg_size(body));
