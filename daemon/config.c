@@ -51,7 +51,8 @@ enum ktype {
 	K_SIZE,		/* bytes, K/M/G/T suffix */
 	K_SECONDS,	/* duration stored in seconds, s/m/h/d */
 	K_MILLIS,	/* duration stored in ms, ms/s/m/h/d */
-	K_COUNT
+	K_COUNT,
+	K_GROUP		/* a POSIX group name */
 };
 
 /* One key of [daemon]: where it goes and what it may hold. */
@@ -77,6 +78,7 @@ static const struct key keys[] = {
 	{ "key", K_PATH, 1, FIELD(key), 0, 0, NULL },
 	{ "book", K_PATH, 1, FIELD(book), 0, 0, NULL },
 	{ "federation", K_PATH, 1, FIELD(federation), 0, 0, NULL },
+	{ "socket_group", K_GROUP, 0, FIELD(socket_group), 0, 0, NULL },
 	{ "map_size", K_SIZE, 0, FIELD(map_size), MB, TB, "1M..1T" },
 	{ "message_ttl", K_SECONDS, 0, FIELD(default_ttl_s), MIN_MS,
 	    90 * DAY_MS, "1m..90d" },
@@ -421,6 +423,13 @@ daemon_key(struct ctx *c, const char *name, const char *value)
 		return 1;
 	case K_PATH:
 		return set_path(c, k, value);
+	case K_GROUP:
+		if (!valid_posix_name(value, strlen(value)) ||
+		    strlen(value) >= k->size)
+			return fail(c, c->lineno, "socket_group: '%.64s' is not "
+			    "a group name", value);
+		memcpy(field, value, strlen(value) + 1);
+		return 1;
 	default:
 		return set_number(c, k, value);
 	}

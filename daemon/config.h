@@ -78,6 +78,7 @@ struct config {
 	char		 key[PATH_MAX];
 	char		 book[PATH_MAX];
 	char		 federation[PATH_MAX];
+	char		 socket_group[64];	/* "" = the daemon's group */
 	size_t		 map_size;		/* bytes */
 	uint32_t	 default_ttl_s;		/* message_ttl */
 	uint32_t	 retry_min_ms;

@@ -3,6 +3,7 @@
  * control: local client requests (see control.h).
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct control {
 	void		*sock;
 	char		*path;
 	struct workflow	*wf;
+	const struct access *access;
 };
 
 struct answer {
@@ -31,8 +33,9 @@ struct answer {
 
 int
 control_init(struct control **out, void *ctx, const char *path,
-    struct workflow *wf)
+    const char *group, struct workflow *wf, const struct access *access)
 {
+	struct group *gr = NULL;
 	struct control *c;
 	char	 ep[4200];
 	int64_t	 maxsz = CAIRN_CTL_MAX_BYTES;
@@ -48,6 +51,12 @@ control_init(struct control **out, void *ctx, const char *path,
 		return -ENOMEM;
 	}
 	c->wf = wf;
+	c->access = access;
+	if (group != NULL && group[0] != '\0' &&
+	    (gr = getgrnam(group)) == NULL) {
+		rc = -ENOENT;
+		goto fail;
+	}
 	snprintf(ep, sizeof(ep), "ipc://%s", path);
 	if ((c->sock = zmq_socket(ctx, ZMQ_ROUTER)) == NULL ||
 	    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxsz, sizeof(maxsz)) ||
@@ -64,6 +73,11 @@ control_init(struct control **out, void *ctx, const char *path,
 	rc = zmq_bind(c->sock, ep);
 	umask(old);
 	if (rc != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (chmod(path, 0660) != 0 ||
+	    (gr != NULL && chown(path, (uid_t)-1, gr->gr_gid) != 0)) {
 		rc = -errno;
 		goto fail;
 	}
@@ -85,6 +99,12 @@ control_shutdown(struct control *c)
 		unlink(c->path);
 	free(c->path);
 	free(c);
+}
+
+void
+control_set_access(struct control *c, const struct access *access)
+{
+	c->access = access;
 }
 
 void *
@@ -186,17 +206,60 @@ peer_cred(zmq_msg_t *msg, int64_t *uid, int64_t *gid)
 	return 0;
 }
 
+/* Refuses a request the caller's roles do not allow, and audits it. */
+static void
+deny(struct control *c, struct answer *a, const uint8_t *msg_id,
+    const char *what, int64_t uid)
+{
+	char	text[256];
+
+	snprintf(text, sizeof(text), "permission denied: %s", what);
+	set_error(&a->rep, CAIRN_EDENIED, text);
+	(void)workflow_audit(c->wf, CAIRN_AUDIT_DENIED, msg_id, NULL, NULL,
+	    NULL, CAIRN_EDENIED, uid);
+}
+
+/* Drops list entries of functions the caller may not see. */
+static void
+filter_infos(const struct access_roles *r, struct cairn_ctl_reply *rep)
+{
+	size_t	i, k = 0;
+	const char *fn;
+
+	for (i = 0; i < rep->ninfos; i++) {
+		fn = rep->infos[i].outgoing ? rep->infos[i].from_function :
+		    rep->infos[i].to_function;
+		if (access_may_see(r, fn))
+			rep->infos[k++] = rep->infos[i];
+	}
+	rep->ninfos = k;
+}
+
+static void
+filter_cases(const struct access_roles *r, struct cairn_ctl_reply *rep)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < rep->ncases; i++)
+		if (access_may_see(r, rep->cases[i].function))
+			rep->cases[k++] = rep->cases[i];
+	rep->ncases = k;
+}
+
 static void
 handle(struct control *c, struct answer *a, zmq_msg_t *body)
 {
 	struct cairn_ctl_request_msg *m = NULL;
 	const struct cairn_ctl_request *req;
 	struct cairn_ctl_info *info;
+	struct access_roles roles;
+	const char *fn;
 	char	 err[256];
 	int64_t	 uid, gid;
 	int	 rc;
 
 	(void)peer_cred(body, &uid, &gid);
+	access_roles(c->access, uid, gid, &roles);
 
 	rc = cairn_ctl_request_decode(&m, &req, zmq_msg_data(body),
 	    zmq_msg_size(body));
@@ -204,18 +267,24 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 		set_error(&a->rep, rc, NULL);
 		goto now;
 	}
+	if (!access_any(&roles)) {
+		deny(c, a, NULL, "this user has no role at this organisation's "
+		    "cairnd (see [access] in cairnd.conf)", uid);
+		goto later;
+	}
 	switch (req->command) {
 	case CAIRN_CTL_PING:
 		goto now;
 	case CAIRN_CTL_SUBMIT:
-		rc = workflow_submit(c->wf, req, uid, a->rep.msg_id, err,
-		    sizeof(err));
+		rc = workflow_submit(c->wf, req, &roles, uid, a->rep.msg_id,
+		    err, sizeof(err));
 		if (rc != 0) {
 			set_error(&a->rep, rc, err);
 			memset(a->rep.msg_id, 0, sizeof(a->rep.msg_id));
 		}
 		goto later;
 	case CAIRN_CTL_STATUS:
+	case CAIRN_CTL_SHOW:
 		if ((info = calloc(1, sizeof(*info))) == NULL) {
 			set_error(&a->rep, -ENOMEM, NULL);
 			goto now;
@@ -226,29 +295,23 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 			    "no message with this id" : NULL);
 			goto now;
 		}
-		a->rep.ninfos = 1;
-		goto now;
-	case CAIRN_CTL_OUTBOX:
-	case CAIRN_CTL_INBOX:
-		rc = workflow_list(c->wf, req->command, req->function,
-		    req->limit, &a->rep.infos, &a->rep.ninfos);
-		if (rc != 0)
-			set_error(&a->rep, rc, NULL);
-		goto now;
-	case CAIRN_CTL_CASES:
-	case CAIRN_CTL_OVERDUE:
-		rc = workflow_cases(c->wf, req->command == CAIRN_CTL_OVERDUE,
-		    req->function, req->state, &a->rep.cases,
-		    &a->rep.ncases);
-		if (rc != 0)
-			set_error(&a->rep, rc, NULL);
-		goto now;
-	case CAIRN_CTL_SHOW:
-		if ((info = calloc(1, sizeof(*info))) == NULL) {
-			set_error(&a->rep, -ENOMEM, NULL);
+		fn = info->outgoing ? info->from_function : info->to_function;
+		if (req->command == CAIRN_CTL_STATUS) {
+			if (!access_may_see(&roles, fn)) {
+				deny(c, a, req->msg_id, "this message belongs "
+				    "to a function you do not hold", uid);
+				goto later;
+			}
+			a->rep.ninfos = 1;
 			goto now;
 		}
-		a->rep.infos = info;
+		if (!access_may_act(&roles, fn)) {
+			deny(c, a, req->msg_id, roles.auditor && !roles.admin &&
+			    roles.nfunctions == 0 ? "auditors see metadata "
+			    "only, never content" : "this message belongs to "
+			    "a function you do not hold", uid);
+			goto later;
+		}
 		rc = workflow_show(c->wf, req->msg_id, uid, info,
 		    &a->rep.payload, &a->rep.payload_len);
 		if (rc != 0) {
@@ -262,6 +325,33 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 		}
 		a->rep.ninfos = 1;
 		goto later;
+	case CAIRN_CTL_OUTBOX:
+	case CAIRN_CTL_INBOX:
+		if (req->function[0] != '\0' &&
+		    !access_may_see(&roles, req->function)) {
+			deny(c, a, NULL, "you do not hold this function", uid);
+			goto later;
+		}
+		rc = workflow_list(c->wf, req->command, req->function,
+		    req->limit, &a->rep.infos, &a->rep.ninfos);
+		if (rc != 0)
+			set_error(&a->rep, rc, NULL);
+		filter_infos(&roles, &a->rep);
+		goto now;
+	case CAIRN_CTL_CASES:
+	case CAIRN_CTL_OVERDUE:
+		if (req->function[0] != '\0' &&
+		    !access_may_see(&roles, req->function)) {
+			deny(c, a, NULL, "you do not hold this function", uid);
+			goto later;
+		}
+		rc = workflow_cases(c->wf, req->command == CAIRN_CTL_OVERDUE,
+		    req->function, req->state, &a->rep.cases,
+		    &a->rep.ncases);
+		if (rc != 0)
+			set_error(&a->rep, rc, NULL);
+		filter_cases(&roles, &a->rep);
+		goto now;
 	default:
 		set_error(&a->rep, CAIRN_EPROTO, NULL);
 		goto now;

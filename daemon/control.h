@@ -11,17 +11,24 @@
 
 #include <zmq.h>
 
+#include "daemon/access.h"
 #include "daemon/workflow.h"
 #include "proto/error.h"
 
 struct control;
 
 /*
- * Binds ipc://path (a stale socket file is removed first) and makes the
- * socket file mode 0660.  Returns 0 or -errno.
+ * Binds ipc://path (a stale socket file is removed first), makes the
+ * socket file mode 0660 and, if group is not empty, owned by that group.
+ * Requests are allowed by the roles in access (borrowed).
+ * Returns 0 or -errno (-ENOENT: no such group).
  */
 int	control_init(struct control **out, void *zmq_ctx, const char *path,
-	    struct workflow *wf) CAIRN_MUSTCHECK;
+	    const char *group, struct workflow *wf,
+	    const struct access *access) CAIRN_MUSTCHECK;
+
+/* Replaces the roles (after SIGHUP). */
+void	control_set_access(struct control *c, const struct access *access);
 void	control_shutdown(struct control *c);
 
 /* The socket to poll for ZMQ_POLLIN. */

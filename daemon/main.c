@@ -21,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
+#include "daemon/access.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/log.h"
@@ -42,6 +43,7 @@ struct cairnd {
 	struct xport		*x;
 	struct workflow		*wf;
 	struct control		*ctl;
+	struct access		*access;
 	int			 sigfd;
 	int			 quit;
 };
@@ -120,6 +122,20 @@ reload_book(struct cairnd *d)
 		log_warnx("book: cannot record serial");
 }
 
+static void
+reload_access(struct cairnd *d)
+{
+	struct access *na;
+
+	if (access_load(&na, d->cfg) != 0) {
+		log_warnx("access: cannot reload, keeping the old roles");
+		return;
+	}
+	control_set_access(d->ctl, na);
+	access_free(d->access);
+	d->access = na;
+}
+
 static int
 setup_signals(void)
 {
@@ -150,8 +166,9 @@ handle_signals(struct cairnd *d)
 			break;
 		case SIGHUP:
 			log_notice("cairnd: SIGHUP, reloading the address "
-			    "book");
+			    "book and the users of [access]");
 			reload_book(d);
+			reload_access(d);
 			break;
 		}
 	}
@@ -339,8 +356,10 @@ main(int argc, char *argv[])
 		fatalx("workflow: %s", cairn_strerror(rc));
 	if ((rc = mkparent(d.cfg->socket, 0750)) != 0)
 		fatalx("%s: %s", d.cfg->socket, cairn_strerror(rc));
+	if ((rc = access_load(&d.access, d.cfg)) != 0)
+		fatalx("access: %s", cairn_strerror(rc));
 	if ((rc = control_init(&d.ctl, xport_context(d.x), d.cfg->socket,
-	    d.wf)) != 0)
+	    d.cfg->socket_group, d.wf, d.access)) != 0)
 		fatalx("cannot bind client socket %s: %s", d.cfg->socket,
 		    cairn_strerror(rc));
 	if ((d.sigfd = setup_signals()) < 0)
@@ -367,6 +386,7 @@ main(int argc, char *argv[])
 	    0, -1);
 	(void)workflow_commit(d.wf);
 	control_shutdown(d.ctl);
+	access_free(d.access);
 	workflow_shutdown(d.wf);
 	xport_shutdown(d.x);
 	store_close(d.st);

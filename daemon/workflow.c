@@ -631,7 +631,7 @@ workflow_cases(struct workflow *wf, int overdue, const char *function,
 
 int
 workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
-    int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
+    const struct access_roles *roles, int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
     size_t errlen)
 {
 	struct cairn_header hdr;
@@ -674,6 +674,14 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		    cairn_kind_name(p->kind));
 		rc = CAIRN_EINVAL;
 		goto refused;
+	}
+	if (!access_may_act(roles, from_fn)) {
+		snprintf(err, errlen, "permission denied: you may not send as "
+		    "%s", local);
+		rc = CAIRN_EDENIED;
+		(void)workflow_audit(wf, CAIRN_AUDIT_DENIED, NULL, local,
+		    remote, NULL, rc, uid);
+		goto out;
 	}
 	if (cairn_book_function(wf->book, wf->cfg->org, from_fn) == NULL) {
 		snprintf(err, errlen, "%s is not a function of this "

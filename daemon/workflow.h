@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/access.h"
 #include "daemon/config.h"
 #include "daemon/store.h"
 #include "daemon/xport.h"
@@ -64,11 +65,12 @@ int	workflow_audit(struct workflow *wf, enum cairn_audit_event ev,
 
 /*
  * A client's submit: checks, seals, signs and queues the message in the
- * pass's transaction.  msg_id receives the new id.  On refusal returns a
+ * pass's transaction, if roles allow sending as the function it goes
+ * from (CAIRN_EDENIED otherwise).  msg_id receives the new id.  On refusal returns a
  * negative code and writes a reason into err (errlen bytes).
  */
 int	workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
-	    int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
+	    const struct access_roles *roles, int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
 	    size_t errlen);
 
 /* An envelope from an authenticated peer.  Consumes in. */
