@@ -115,6 +115,8 @@ endif
 .PHONY: all build deps check test check-unit check-integration memcheck \
 	bench demo fuzz install uninstall clean
 .DEFAULT_GOAL := all
+# keep objects that pattern rules treat as intermediate
+.SECONDARY:
 
 # ---- dependencies -----------------------------------------------------------
 
