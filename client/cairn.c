@@ -46,6 +46,9 @@ static int	 call(struct cairn_client *, const struct cairn_ctl_request *,
 		    struct cairn_ctl_reply *);
 static int	 take_one(const struct cairn_ctl_reply *, const uint8_t *,
 		    struct cairn_ctl_info *);
+static int	 submit(struct cairn_client *, struct cairn_ctl_request *,
+		    const struct cairn_payload *, uint8_t *);
+static const uint8_t *payload_request_id(const struct cairn_payload *);
 static void	 wipe_free(void *, void *);
 static int64_t	 now_ms(void);
 static int	 zerr(void);
@@ -271,17 +274,49 @@ take_one(const struct cairn_ctl_reply *rep, const uint8_t *id,
 	return 0;
 }
 
+/*
+ * Encodes p into req (whose addresses the caller has filled in), sends it
+ * and takes the new message's id.
+ */
+static int
+submit(struct cairn_client *c, struct cairn_ctl_request *req,
+    const struct cairn_payload *p, uint8_t *msg_id)
+{
+	static const uint8_t zero[CAIRN_MSG_ID_BYTES];
+	struct cairn_ctl_reply rep;
+	uint8_t	*pl = NULL;
+	size_t	 pllen = 0;
+	int	 rc;
+
+	if ((rc = cairn_payload_encode(p, now_ms(), &pl, &pllen)) != 0)
+		return rc;
+	if (pllen > CAIRN_PAYLOAD_MAX_BYTES) {
+		rc = CAIRN_ETOOBIG;
+		goto out;
+	}
+	req->command = CAIRN_CTL_SUBMIT;
+	req->payload = pl;
+	req->payload_len = pllen;
+	if ((rc = call(c, req, &rep)) != 0)
+		goto out;
+	if (memcmp(rep.msg_id, zero, sizeof(zero)) == 0)
+		rc = CAIRN_EPROTO;
+	else
+		memcpy(msg_id, rep.msg_id, CAIRN_MSG_ID_BYTES);
+	cairn_ctl_reply_clear(&rep);
+out:
+	sodium_memzero(pl, pllen);
+	free(pl);
+	return rc;
+}
+
 int
 cairn_client_submit(struct cairn_client *c, const char *from_function,
     const char *to_address, const struct cairn_payload *p,
     const uint8_t *in_reply_to, uint32_t ttl_s,
     uint8_t msg_id[static CAIRN_MSG_ID_BYTES])
 {
-	static const uint8_t zero[CAIRN_MSG_ID_BYTES];
 	struct cairn_ctl_request req;
-	struct cairn_ctl_reply rep;
-	uint8_t	*pl = NULL;
-	size_t	 pllen = 0;
 	int	 rc;
 
 	memset(msg_id, 0, CAIRN_MSG_ID_BYTES);
@@ -294,33 +329,52 @@ cairn_client_submit(struct cairn_client *c, const char *from_function,
 		return rc;
 	if (p == NULL)
 		return CAIRN_EINVAL;
-	if ((rc = cairn_payload_encode(p, now_ms(), &pl, &pllen)) != 0)
-		return rc;
-	if (pllen > CAIRN_PAYLOAD_MAX_BYTES) {
-		rc = CAIRN_ETOOBIG;
-		goto out;
-	}
-	req.command = CAIRN_CTL_SUBMIT;
 	(void)snprintf(req.from_function, sizeof(req.from_function), "%s",
 	    from_function);
-	req.payload = pl;
-	req.payload_len = pllen;
 	req.ttl_s = ttl_s;
 	if (in_reply_to != NULL) {
 		req.has_reply_to = true;
 		memcpy(req.in_reply_to, in_reply_to, CAIRN_MSG_ID_BYTES);
 	}
-	if ((rc = call(c, &req, &rep)) != 0)
-		goto out;
-	if (memcmp(rep.msg_id, zero, sizeof(zero)) == 0)
-		rc = CAIRN_EPROTO;
-	else
-		memcpy(msg_id, rep.msg_id, CAIRN_MSG_ID_BYTES);
-	cairn_ctl_reply_clear(&rep);
-out:
-	sodium_memzero(pl, pllen);
-	free(pl);
-	return rc;
+	return submit(c, &req, p, msg_id);
+}
+
+/* The request a reply payload refers to; NULL for a request. */
+static const uint8_t *
+payload_request_id(const struct cairn_payload *p)
+{
+	switch (p->kind) {
+	case CAIRN_KIND_GUARANTEE:
+		return p->u.guarantee.request_id;
+	case CAIRN_KIND_RESPONSE:
+		return p->u.response.request_id;
+	case CAIRN_KIND_WITHDRAWAL:
+		return p->u.withdrawal.request_id;
+	default:
+		return NULL;
+	}
+}
+
+int
+cairn_client_reply(struct cairn_client *c,
+    const uint8_t request_id[static CAIRN_MSG_ID_BYTES],
+    const struct cairn_payload *p, uint8_t msg_id[static CAIRN_MSG_ID_BYTES])
+{
+	struct cairn_ctl_request req;
+	const uint8_t *ref;
+
+	memset(msg_id, 0, CAIRN_MSG_ID_BYTES);
+	c->error[0] = '\0';
+	if (p == NULL)
+		return CAIRN_EINVAL;
+	if ((ref = payload_request_id(p)) == NULL)
+		return CAIRN_EKIND;
+	if (memcmp(ref, request_id, CAIRN_MSG_ID_BYTES) != 0)
+		return CAIRN_EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.has_reply_to = true;
+	memcpy(req.in_reply_to, request_id, CAIRN_MSG_ID_BYTES);
+	return submit(c, &req, p, msg_id);
 }
 
 int
@@ -368,6 +422,52 @@ cairn_client_list(struct cairn_client *c, enum cairn_ctl_command which,
 	*n = rep.ninfos;
 	rep.infos = NULL;
 	rep.ninfos = 0;
+	cairn_ctl_reply_clear(&rep);
+	return 0;
+}
+
+int
+cairn_client_cases(struct cairn_client *c, enum cairn_ctl_command which,
+    const char *function, const char *state, struct cairn_ctl_case **out,
+    size_t *n)
+{
+	struct cairn_ctl_request req;
+	struct cairn_ctl_reply rep;
+	size_t	 i;
+	int	 rc;
+
+	*out = NULL;
+	*n = 0;
+	c->error[0] = '\0';
+	if (which != CAIRN_CTL_CASES && which != CAIRN_CTL_OVERDUE)
+		return CAIRN_EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.command = which;
+	if (function != NULL && function[0] != '\0') {
+		if (cairn_valid_function(function) != 0)
+			return CAIRN_EFUNCTION;
+		(void)snprintf(req.function, sizeof(req.function), "%s",
+		    function);
+	}
+	if (state != NULL && state[0] != '\0') {
+		if (which != CAIRN_CTL_CASES ||
+		    strlen(state) >= sizeof(req.state))
+			return CAIRN_EINVAL;
+		for (i = 0; state[i] != '\0'; i++)
+			if (state[i] < 'A' || state[i] > 'Z')
+				return CAIRN_EINVAL;
+		memcpy(req.state, state, i + 1);
+	}
+	if ((rc = call(c, &req, &rep)) != 0)
+		return rc;
+	if (rep.ninfos != 0 || rep.payload_len != 0) {
+		cairn_ctl_reply_clear(&rep);
+		return CAIRN_EPROTO;
+	}
+	*out = rep.cases;
+	*n = rep.ncases;
+	rep.cases = NULL;
+	rep.ncases = 0;
 	cairn_ctl_reply_clear(&rep);
 	return 0;
 }

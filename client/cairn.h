@@ -100,6 +100,30 @@ int	cairn_client_submit(struct cairn_client *c, const char *from_function,
 	    uint8_t msg_id[static CAIRN_MSG_ID_BYTES]) CAIRN_MUSTCHECK;
 
 /*
+ * Replies to a case: submits p, a contact guarantee, a consultation
+ * response or a withdrawal, as an answer to the consultation request
+ * request_id.  The sender and the recipient are left to the daemon, which
+ * takes them from its record of the case and checks that this reply fits
+ * the case's state (a guarantee only for a request received here and not
+ * yet guaranteed, a withdrawal only for a request sent from here and not
+ * yet answered, ...).  p's own request id must be request_id.
+ * The payload is validated and encoded here first; on success msg_id
+ * receives the new message's id.
+ * Returns 0; CAIRN_EINVAL (p NULL, or p refers to another request);
+ * CAIRN_EKIND (p is a consultation request, which answers nothing); any
+ * code of cairn_payload_validate() (CAIRN_EDATE, CAIRN_ESTRING,
+ * CAIRN_EFIELD, CAIRN_EADDRESS, CAIRN_ETOOBIG, ...); CAIRN_ETIMEOUT;
+ * CAIRN_EPROTO; -ENOMEM, -errno from ZeroMQ; or the daemon's refusal
+ * (CAIRN_ENOTFOUND for an unknown request, CAIRN_EDENIED, CAIRN_ESTATE
+ * and others for a reply the case does not allow) with its text in
+ * cairn_client_error().
+ */
+int	cairn_client_reply(struct cairn_client *c,
+	    const uint8_t request_id[static CAIRN_MSG_ID_BYTES],
+	    const struct cairn_payload *p,
+	    uint8_t msg_id[static CAIRN_MSG_ID_BYTES]) CAIRN_MUSTCHECK;
+
+/*
  * Fetches the state of one message (outgoing or incoming) into *out.
  * Returns 0, CAIRN_ETIMEOUT, CAIRN_EPROTO (the daemon did not answer with
  * exactly that message), -errno, or the daemon's refusal (CAIRN_ENOTFOUND,
@@ -121,6 +145,26 @@ int	cairn_client_status(struct cairn_client *c,
 int	cairn_client_list(struct cairn_client *c,
 	    enum cairn_ctl_command which, const char *function,
 	    struct cairn_ctl_info **out, size_t *n) CAIRN_MUSTCHECK;
+
+/*
+ * Lists cases: the consultation requests sent from here or received here
+ * and what became of each (which = CAIRN_CTL_CASES), or only those whose
+ * contact guarantee is past due, on either side (CAIRN_CTL_OVERDUE).
+ * function NULL or "" means every function the caller may see; state
+ * (CAIRN_CTL_CASES only) NULL or "" means every state, else one state
+ * name in capitals such as "DELIVERED".  At most CAIRN_CTL_LIST_MAX
+ * entries, in the daemon's order.  *out is malloc'ed (NULL when *n is 0);
+ * free it with free().  Cases carry metadata only, no personal data.
+ * Returns 0, CAIRN_EINVAL (which, or a state that is not 1 to
+ * CAIRN_STATE_MAX - 1 capital letters, or a state with
+ * CAIRN_CTL_OVERDUE), CAIRN_EFUNCTION (function), CAIRN_ETIMEOUT,
+ * CAIRN_EPROTO (the answer holds messages or a payload instead), -ENOMEM,
+ * -errno, or the daemon's refusal.
+ */
+int	cairn_client_cases(struct cairn_client *c,
+	    enum cairn_ctl_command which, const char *function,
+	    const char *state, struct cairn_ctl_case **out, size_t *n)
+	    CAIRN_MUSTCHECK;
 
 /*
  * Fetches one message with its decrypted content.  info (may be NULL)

@@ -28,6 +28,9 @@ struct cairn_ctl_request_msg {
 static int	 copy_str(char *, size_t, const char *);
 static int	 clean_fields(const ProtobufCMessage *);
 static int	 check_name(const char *, size_t, int (*)(const char *));
+static int	 check_state(const char *, int);
+static int	 check_date(const char *);
+static int	 check_list(const char *, uint32_t, const char *, int);
 static int	 decode_submit(struct cairn_ctl_request *,
 		    const Cairn__V1__Submit *);
 static int	 decode_query(struct cairn_ctl_request *,
@@ -37,6 +40,11 @@ static int	 encode_info(Cairn__V1__MessageInfo *, Cairn__V1__Address *,
 static int	 decode_info(struct cairn_ctl_info *,
 		    const Cairn__V1__MessageInfo *);
 static int	 decode_addr(char *, char *, const Cairn__V1__Address *);
+static int	 encode_case(Cairn__V1__CaseInfo *, Cairn__V1__Address *,
+		    Cairn__V1__Address *, const struct cairn_ctl_case *);
+static int	 decode_case(struct cairn_ctl_case *,
+		    const Cairn__V1__CaseInfo *);
+static int	 decode_opt_addr(char *, char *, const Cairn__V1__Address *);
 static int	 terminated(const char *, size_t);
 
 /* Copies a NUL-terminated string into size bytes; -1 if it does not fit. */
@@ -81,6 +89,52 @@ check_name(const char *s, size_t max, int (*valid)(const char *))
 	return valid(s) == 0 ? 0 : -1;
 }
 
+/*
+ * A state name: 1 to CAIRN_STATE_MAX - 1 uppercase ASCII letters; empty
+ * too when allow_empty.
+ */
+static int
+check_state(const char *s, int allow_empty)
+{
+	size_t	i;
+
+	if (s == NULL || s[0] == '\0')
+		return allow_empty ? 0 : -1;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= CAIRN_STATE_MAX - 1 || s[i] < 'A' || s[i] > 'Z')
+			return -1;
+	return 0;
+}
+
+/* "" or a valid YYYY-MM-DD. */
+static int
+check_date(const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	return cairn_valid_date(s, NULL) == 0 ? 0 : -1;
+}
+
+/*
+ * The filters of a list query: function "" or valid, limit in range,
+ * state "" or valid where the command takes one.  Returns 0, or -1 for the
+ * function and -2 for the rest, so that each side picks its own code.
+ */
+static int
+check_list(const char *function, uint32_t limit, const char *state,
+    int takes_state)
+{
+	if (check_name(function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0)
+		return -1;
+	if (limit > CAIRN_CTL_LIST_MAX)
+		return -2;
+	if (takes_state ? check_state(state, 1) != 0 :
+	    state != NULL && state[0] != '\0')
+		return -2;
+	return 0;
+}
+
 /* ---- requests ------------------------------------------------------------ */
 
 int
@@ -91,6 +145,7 @@ cairn_ctl_request_encode(const struct cairn_ctl_request *req, uint8_t **out,
 	Cairn__V1__Submit sub = CAIRN__V1__SUBMIT__INIT;
 	Cairn__V1__Address to = CAIRN__V1__ADDRESS__INIT;
 	Cairn__V1__Query q = CAIRN__V1__QUERY__INIT;
+	bool	no_from, no_to;
 
 	*out = NULL;
 	*outlen = 0;
@@ -100,18 +155,26 @@ cairn_ctl_request_encode(const struct cairn_ctl_request *req, uint8_t **out,
 		if (!terminated(req->from_function,
 		    sizeof(req->from_function)) ||
 		    !terminated(req->to_org, sizeof(req->to_org)) ||
-		    !terminated(req->to_function, sizeof(req->to_function)) ||
-		    cairn_valid_function(req->from_function) != 0 ||
-		    cairn_valid_org_id(req->to_org) != 0 ||
-		    cairn_valid_function(req->to_function) != 0)
+		    !terminated(req->to_function, sizeof(req->to_function)))
+			return CAIRN_EINVAL;
+		/* A reply may leave both to the daemon, which has the case. */
+		no_from = req->from_function[0] == '\0';
+		no_to = req->to_org[0] == '\0' && req->to_function[0] == '\0';
+		if ((no_from || no_to) && !req->has_reply_to)
+			return CAIRN_EINVAL;
+		if ((!no_from && cairn_valid_function(req->from_function) !=
+		    0) || (!no_to && (cairn_valid_org_id(req->to_org) != 0 ||
+		    cairn_valid_function(req->to_function) != 0)))
 			return CAIRN_EINVAL;
 		if (req->payload == NULL || req->payload_len == 0 ||
 		    req->payload_len > CAIRN_PAYLOAD_MAX_BYTES)
 			return CAIRN_EINVAL;
 		sub.from_function = (char *)req->from_function;
-		to.org = (char *)req->to_org;
-		to.function = (char *)req->to_function;
-		sub.to = &to;
+		if (!no_to) {
+			to.org = (char *)req->to_org;
+			to.function = (char *)req->to_function;
+			sub.to = &to;
+		}
 		sub.payload.data = (uint8_t *)req->payload;
 		sub.payload.len = req->payload_len;
 		if (req->has_reply_to) {
@@ -129,13 +192,17 @@ cairn_ctl_request_encode(const struct cairn_ctl_request *req, uint8_t **out,
 		break;
 	case CAIRN_CTL_OUTBOX:
 	case CAIRN_CTL_INBOX:
+	case CAIRN_CTL_CASES:
+	case CAIRN_CTL_OVERDUE:
 		if (!terminated(req->function, sizeof(req->function)) ||
-		    check_name(req->function, CAIRN_FUNCTION_MAX,
-		    cairn_valid_function) != 0 ||
-		    req->limit > CAIRN_CTL_LIST_MAX)
+		    !terminated(req->state, sizeof(req->state)) ||
+		    check_list(req->function, req->limit, req->state,
+		    req->command == CAIRN_CTL_CASES) != 0)
 			return CAIRN_EINVAL;
 		q.function = (char *)req->function;
 		q.limit = req->limit;
+		if (req->command == CAIRN_CTL_CASES)
+			q.state = (char *)req->state;
 		cr.query = &q;
 		break;
 	case CAIRN_CTL_PING:
@@ -150,39 +217,50 @@ cairn_ctl_request_encode(const struct cairn_ctl_request *req, uint8_t **out,
 static int
 decode_submit(struct cairn_ctl_request *req, const Cairn__V1__Submit *sub)
 {
+	const char *org = NULL, *fn = NULL;
+
 	if (sub == NULL)
 		return CAIRN_EFIELD;
 	if (!clean_fields(&sub->base) ||
 	    (sub->to != NULL && !clean_fields(&sub->to->base)))
 		return CAIRN_EMALFORMED;
-	if (sub->from_function == NULL || sub->from_function[0] == '\0' ||
-	    check_name(sub->from_function, CAIRN_FUNCTION_MAX,
-	    cairn_valid_function) != 0)
-		return CAIRN_EFUNCTION;
-	if (sub->to == NULL ||
-	    sub->to->org == NULL || sub->to->org[0] == '\0' ||
-	    sub->to->function == NULL || sub->to->function[0] == '\0' ||
-	    check_name(sub->to->org, CAIRN_ORG_ID_MAX,
-	    cairn_valid_org_id) != 0 ||
-	    check_name(sub->to->function, CAIRN_FUNCTION_MAX,
-	    cairn_valid_function) != 0)
-		return CAIRN_EADDRESS;
-	if (sub->payload.len == 0 || sub->payload.data == NULL)
-		return CAIRN_EFIELD;
-	if (sub->payload.len > CAIRN_PAYLOAD_MAX_BYTES)
-		return CAIRN_ETOOBIG;
 	if (sub->in_reply_to.len != 0) {
 		if (cairn_pb_exact(req->in_reply_to, &sub->in_reply_to,
 		    CAIRN_MSG_ID_BYTES) != 0)
 			return CAIRN_EFIELD;
 		req->has_reply_to = true;
 	}
+	if (sub->to != NULL) {
+		org = sub->to->org;
+		fn = sub->to->function;
+	}
+	/*
+	 * A reply to a case may leave the sender and the recipient empty:
+	 * the daemon takes them from the case.  What is given is checked.
+	 */
+	if (((sub->from_function == NULL || sub->from_function[0] == '\0') &&
+	    !req->has_reply_to) ||
+	    check_name(sub->from_function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0)
+		return CAIRN_EFUNCTION;
+	if (org == NULL || org[0] == '\0' || fn == NULL || fn[0] == '\0') {
+		if (!req->has_reply_to ||
+		    (org != NULL && org[0] != '\0') ||
+		    (fn != NULL && fn[0] != '\0'))
+			return CAIRN_EADDRESS;
+	} else if (check_name(org, CAIRN_ORG_ID_MAX,
+	    cairn_valid_org_id) != 0 ||
+	    check_name(fn, CAIRN_FUNCTION_MAX, cairn_valid_function) != 0)
+		return CAIRN_EADDRESS;
+	if (sub->payload.len == 0 || sub->payload.data == NULL)
+		return CAIRN_EFIELD;
+	if (sub->payload.len > CAIRN_PAYLOAD_MAX_BYTES)
+		return CAIRN_ETOOBIG;
 	/* Checked above: each fits its buffer. */
 	(void)copy_str(req->from_function, sizeof(req->from_function),
 	    sub->from_function);
-	(void)copy_str(req->to_org, sizeof(req->to_org), sub->to->org);
-	(void)copy_str(req->to_function, sizeof(req->to_function),
-	    sub->to->function);
+	(void)copy_str(req->to_org, sizeof(req->to_org), org);
+	(void)copy_str(req->to_function, sizeof(req->to_function), fn);
 	req->payload = sub->payload.data;
 	req->payload_len = sub->payload.len;
 	req->ttl_s = sub->ttl_s;
@@ -202,16 +280,24 @@ decode_query(struct cairn_ctl_request *req, const Cairn__V1__Query *q,
 		    CAIRN_MSG_ID_BYTES) != 0)
 			return CAIRN_EFIELD;
 		if ((q->function != NULL && q->function[0] != '\0') ||
+		    (q->state != NULL && q->state[0] != '\0') ||
 		    q->limit != 0)
 			return CAIRN_EFIELD;
 		return 0;
 	}
-	if (q->msg_id.len != 0 || q->limit > CAIRN_CTL_LIST_MAX)
+	if (q->msg_id.len != 0)
 		return CAIRN_EFIELD;
-	if (check_name(q->function, CAIRN_FUNCTION_MAX,
-	    cairn_valid_function) != 0)
+	switch (check_list(q->function, q->limit, q->state,
+	    req->command == CAIRN_CTL_CASES)) {
+	case 0:
+		break;
+	case -1:
 		return CAIRN_EFUNCTION;
+	default:
+		return CAIRN_EFIELD;
+	}
 	(void)copy_str(req->function, sizeof(req->function), q->function);
+	(void)copy_str(req->state, sizeof(req->state), q->state);
 	req->limit = q->limit;
 	return 0;
 }
@@ -266,6 +352,8 @@ cairn_ctl_request_decode(struct cairn_ctl_request_msg **msg,
 		break;
 	case CAIRN_CTL_OUTBOX:
 	case CAIRN_CTL_INBOX:
+	case CAIRN_CTL_CASES:
+	case CAIRN_CTL_OVERDUE:
 		rc = pb->submit != NULL ? CAIRN_EFIELD :
 		    decode_query(&m->req, pb->query, 0);
 		break;
@@ -343,6 +431,64 @@ encode_info(Cairn__V1__MessageInfo *mi, Cairn__V1__Address *from,
 	return 0;
 }
 
+static int
+encode_case(Cairn__V1__CaseInfo *ci, Cairn__V1__Address *peer,
+    Cairn__V1__Address *redirect, const struct cairn_ctl_case *in)
+{
+	if (!terminated(in->state, sizeof(in->state)) ||
+	    !terminated(in->function, sizeof(in->function)) ||
+	    !terminated(in->peer_org, sizeof(in->peer_org)) ||
+	    !terminated(in->peer_function, sizeof(in->peer_function)) ||
+	    !terminated(in->due, sizeof(in->due)) ||
+	    !terminated(in->contact_by, sizeof(in->contact_by)) ||
+	    !terminated(in->redirect_org, sizeof(in->redirect_org)) ||
+	    !terminated(in->redirect_function,
+	    sizeof(in->redirect_function)))
+		return CAIRN_EINVAL;
+	if (check_state(in->state, 0) != 0 ||
+	    check_name(in->function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0 ||
+	    check_name(in->peer_org, CAIRN_ORG_ID_MAX,
+	    cairn_valid_org_id) != 0 ||
+	    check_name(in->peer_function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0 ||
+	    check_name(in->redirect_org, CAIRN_ORG_ID_MAX,
+	    cairn_valid_org_id) != 0 ||
+	    check_name(in->redirect_function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0 ||
+	    check_date(in->due) != 0 || check_date(in->contact_by) != 0 ||
+	    (int)in->channel < CAIRN_CHANNEL_NONE ||
+	    in->channel > CAIRN_CHANNEL_MAX ||
+	    in->created_ms < 0 || in->delivered_ms < 0 || in->due_ms < 0 ||
+	    in->updated_ms < 0)
+		return CAIRN_EINVAL;
+	cairn__v1__case_info__init(ci);
+	cairn__v1__address__init(peer);
+	cairn__v1__address__init(redirect);
+	ci->request_id.data = (uint8_t *)in->request_id;
+	ci->request_id.len = CAIRN_MSG_ID_BYTES;
+	ci->sent = in->sent;
+	ci->state = (char *)in->state;
+	ci->function = (char *)in->function;
+	peer->org = (char *)in->peer_org;
+	peer->function = (char *)in->peer_function;
+	ci->peer = peer;
+	ci->created_ms = in->created_ms;
+	ci->delivered_ms = in->delivered_ms;
+	ci->due_ms = in->due_ms;
+	ci->due = (char *)in->due;
+	ci->contact_by = (char *)in->contact_by;
+	ci->channel = (Cairn__V1__Channel)in->channel;
+	if (in->redirect_org[0] != '\0' || in->redirect_function[0] != '\0') {
+		redirect->org = (char *)in->redirect_org;
+		redirect->function = (char *)in->redirect_function;
+		ci->redirect_to = redirect;
+	}
+	ci->updated_ms = in->updated_ms;
+	ci->guarantee_days = in->guarantee_days;
+	return 0;
+}
+
 int
 cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
     size_t *outlen)
@@ -350,7 +496,8 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 	Cairn__V1__ClientReply cr = CAIRN__V1__CLIENT_REPLY__INIT;
 	static const uint8_t zero_id[CAIRN_MSG_ID_BYTES];
 	Cairn__V1__MessageInfo *mis = NULL, **mip = NULL;
-	Cairn__V1__Address *addrs = NULL;
+	Cairn__V1__CaseInfo *cis = NULL, **cip = NULL;
+	Cairn__V1__Address *addrs = NULL, *caddrs = NULL;
 	size_t	 i;
 	int	 rc;
 
@@ -359,6 +506,8 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 	if (rep->code > 0 || !terminated(rep->error, sizeof(rep->error)) ||
 	    rep->ninfos > CAIRN_CTL_LIST_MAX ||
 	    (rep->ninfos != 0 && rep->infos == NULL) ||
+	    rep->ncases > CAIRN_CTL_LIST_MAX ||
+	    (rep->ncases != 0 && rep->cases == NULL) ||
 	    rep->payload_len > CAIRN_PAYLOAD_MAX_BYTES ||
 	    (rep->payload_len != 0 && rep->payload == NULL))
 		return CAIRN_EINVAL;
@@ -385,6 +534,23 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 		cr.n_messages = rep->ninfos;
 		cr.messages = mip;
 	}
+	if (rep->ncases != 0) {
+		cis = calloc(rep->ncases, sizeof(*cis));
+		cip = calloc(rep->ncases, sizeof(*cip));
+		caddrs = calloc(rep->ncases, 2 * sizeof(*caddrs));
+		if (cis == NULL || cip == NULL || caddrs == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < rep->ncases; i++) {
+			if ((rc = encode_case(&cis[i], &caddrs[2 * i],
+			    &caddrs[2 * i + 1], &rep->cases[i])) != 0)
+				goto out;
+			cip[i] = &cis[i];
+		}
+		cr.n_cases = rep->ncases;
+		cr.cases = cip;
+	}
 	cr.payload.data = rep->payload;
 	cr.payload.len = rep->payload_len;
 	/* The client refuses anything larger, so never send it. */
@@ -395,6 +561,9 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 	}
 	rc = cairn_pb_pack(&cr.base, out, outlen);
 out:
+	free(caddrs);
+	free(cip);
+	free(cis);
 	free(addrs);
 	free(mip);
 	free(mis);
@@ -414,6 +583,64 @@ decode_addr(char *org, char *fn, const Cairn__V1__Address *a)
 		return CAIRN_EFIELD;
 	(void)copy_str(org, CAIRN_ORG_ID_MAX + 1, a->org);
 	(void)copy_str(fn, CAIRN_FUNCTION_MAX + 1, a->function);
+	return 0;
+}
+
+/* An address that may be absent or empty; what is there must be valid. */
+static int
+decode_opt_addr(char *org, char *fn, const Cairn__V1__Address *a)
+{
+	if (a == NULL) {
+		org[0] = fn[0] = '\0';
+		return 0;
+	}
+	return decode_addr(org, fn, a);
+}
+
+static int
+decode_case(struct cairn_ctl_case *out, const Cairn__V1__CaseInfo *ci)
+{
+	const char	*s;
+	int		 rc;
+
+	if (!clean_fields(&ci->base))
+		return CAIRN_EMALFORMED;
+	if (cairn_pb_exact(out->request_id, &ci->request_id,
+	    CAIRN_MSG_ID_BYTES) != 0)
+		return CAIRN_EFIELD;
+	out->sent = ci->sent;
+	if (check_state(ci->state, 0) != 0)
+		return CAIRN_EFIELD;
+	(void)copy_str(out->state, sizeof(out->state), ci->state);
+	if (check_name(ci->function, CAIRN_FUNCTION_MAX,
+	    cairn_valid_function) != 0)
+		return CAIRN_EFIELD;
+	(void)copy_str(out->function, sizeof(out->function), ci->function);
+	if ((rc = decode_opt_addr(out->peer_org, out->peer_function,
+	    ci->peer)) != 0 ||
+	    (rc = decode_opt_addr(out->redirect_org, out->redirect_function,
+	    ci->redirect_to)) != 0)
+		return rc;
+	s = ci->due != NULL ? ci->due : "";
+	if (check_date(s) != 0)
+		return CAIRN_EFIELD;
+	(void)copy_str(out->due, sizeof(out->due), s);
+	s = ci->contact_by != NULL ? ci->contact_by : "";
+	if (check_date(s) != 0)
+		return CAIRN_EFIELD;
+	(void)copy_str(out->contact_by, sizeof(out->contact_by), s);
+	if ((int)ci->channel < CAIRN_CHANNEL_NONE ||
+	    (int)ci->channel > CAIRN_CHANNEL_MAX)
+		return CAIRN_EFIELD;
+	out->channel = (enum cairn_channel)ci->channel;
+	if (ci->created_ms < 0 || ci->delivered_ms < 0 || ci->due_ms < 0 ||
+	    ci->updated_ms < 0)
+		return CAIRN_EFIELD;
+	out->created_ms = ci->created_ms;
+	out->delivered_ms = ci->delivered_ms;
+	out->due_ms = ci->due_ms;
+	out->updated_ms = ci->updated_ms;
+	out->guarantee_days = ci->guarantee_days;
 	return 0;
 }
 
@@ -489,6 +716,7 @@ cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
 		goto out;
 	}
 	if (pb->n_messages > CAIRN_CTL_LIST_MAX ||
+	    pb->n_cases > CAIRN_CTL_LIST_MAX ||
 	    pb->payload.len > CAIRN_PAYLOAD_MAX_BYTES) {
 		rc = CAIRN_ETOOBIG;
 		goto out;
@@ -518,6 +746,18 @@ cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
 			    pb->messages[i])) != 0)
 				goto out;
 	}
+	if (pb->n_cases != 0) {
+		rep->cases = calloc(pb->n_cases, sizeof(*rep->cases));
+		if (rep->cases == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		rep->ncases = pb->n_cases;
+		for (i = 0; i < pb->n_cases; i++)
+			if ((rc = decode_case(&rep->cases[i],
+			    pb->cases[i])) != 0)
+				goto out;
+	}
 	if (pb->payload.len != 0) {
 		if ((rep->payload = malloc(pb->payload.len)) == NULL) {
 			rc = -ENOMEM;
@@ -544,5 +784,6 @@ cairn_ctl_reply_clear(struct cairn_ctl_reply *rep)
 		free(rep->payload);
 	}
 	free(rep->infos);
+	free(rep->cases);
 	memset(rep, 0, sizeof(*rep));
 }

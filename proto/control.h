@@ -80,7 +80,12 @@ struct cairn_ctl_info {
 	uint8_t		 in_reply_to[CAIRN_MSG_ID_BYTES];
 };
 
-/* A consultation request and what became of it (CaseInfo). */
+/*
+ * A consultation request and what became of it (CaseInfo).  Checked when
+ * encoded and when decoded: state 1 to CAIRN_STATE_MAX - 1 uppercase
+ * letters; function, peer and redirect names "" or valid; due and
+ * contact_by "" or a valid YYYY-MM-DD; channel in range; times >= 0.
+ */
 struct cairn_ctl_case {
 	uint8_t		 request_id[CAIRN_MSG_ID_BYTES];
 	bool		 sent;
@@ -116,8 +121,10 @@ struct cairn_ctl_reply {
 struct cairn_ctl_request_msg;
 
 /*
- * Encodes a request.  *out is malloc'ed; the caller wipes and frees it
- * (it may hold a payload).  Returns 0, CAIRN_EINVAL or -ENOMEM.
+ * Encodes a request, after the checks the decoder makes (CAIRN_EINVAL
+ * where it would refuse); state is sent for CAIRN_CTL_CASES only and must
+ * be "" for the other lists.  *out is malloc'ed; the caller wipes and
+ * frees it (it may hold a payload).  Returns 0, CAIRN_EINVAL or -ENOMEM.
  */
 int	cairn_ctl_request_encode(const struct cairn_ctl_request *req,
 	    uint8_t **out, size_t *outlen) CAIRN_MUSTCHECK;
@@ -125,8 +132,14 @@ int	cairn_ctl_request_encode(const struct cairn_ctl_request *req,
 /*
  * Decodes and checks a request: size (<= CAIRN_CTL_MAX_BYTES), version
  * (CAIRN_EVERSION), command in range, lengths of ids, function and
- * address syntax where present.  *req points into *msg, which is freed
- * (and wiped) with cairn_ctl_request_free().
+ * address syntax where present, list filters (limit <= CAIRN_CTL_LIST_MAX;
+ * state "" or uppercase letters, for CAIRN_CTL_CASES only).
+ * A submit names its sender function and its recipient address, except
+ * that a submit with in_reply_to set may leave either or both empty (the
+ * daemon takes them from the case); what is given is checked all the
+ * same, and a half-empty address is refused.
+ * *req points into *msg, which is freed (and wiped) with
+ * cairn_ctl_request_free().
  * Returns 0, CAIRN_ETOOBIG, CAIRN_EMALFORMED, CAIRN_EVERSION, CAIRN_EFIELD,
  * CAIRN_EADDRESS, CAIRN_EFUNCTION or -ENOMEM.
  */
@@ -140,7 +153,8 @@ void	cairn_ctl_request_free(struct cairn_ctl_request_msg *msg);
  * Encodes a reply.  *out is malloc'ed; caller wipes (payload) and frees.
  * msg_id is sent only when it is not all zeros.
  * Returns 0, CAIRN_EINVAL (positive code, unterminated string, an info
- * with no valid kind, more than CAIRN_CTL_LIST_MAX infos, payload over
+ * with no valid kind, a case that fails the checks above, more than
+ * CAIRN_CTL_LIST_MAX infos or cases, payload over
  * CAIRN_PAYLOAD_MAX_BYTES), CAIRN_ETOOBIG (encoded reply over
  * CAIRN_CTL_MAX_BYTES, which the client would refuse) or -ENOMEM.
  */
@@ -148,9 +162,10 @@ int	cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep,
 	    uint8_t **out, size_t *outlen) CAIRN_MUSTCHECK;
 
 /*
- * Decodes and checks a reply into rep (infos and payload malloc'ed; free
- * with cairn_ctl_reply_clear()).
- * Returns 0, CAIRN_ETOOBIG, CAIRN_EMALFORMED, CAIRN_EFIELD or -ENOMEM.
+ * Decodes and checks a reply into rep (infos, cases and payload malloc'ed;
+ * free with cairn_ctl_reply_clear()).
+ * Returns 0, CAIRN_ETOOBIG (more than CAIRN_CTL_LIST_MAX infos or cases,
+ * payload too large), CAIRN_EMALFORMED, CAIRN_EFIELD or -ENOMEM.
  */
 int	cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
 	    size_t len) CAIRN_MUSTCHECK;

@@ -185,6 +185,66 @@ info_pb(struct pbw *w, size_t idlen, size_t hashlen, int kind,
 	pb_msg(w, 4, &mi);
 }
 
+/* A list query with a function, a state and a limit; NULL leaves out. */
+static void
+list_pb(struct pbw *w, enum cairn_ctl_command cmd, const char *function,
+    const char *state, uint32_t limit)
+{
+	struct pbw q = { .len = 0 };
+
+	w->len = 0;
+	pb_uint(w, 1, CAIRN_CTL_VERSION);
+	pb_uint(w, 2, cmd);
+	if (function != NULL)
+		pb_str(&q, 2, function);
+	if (limit != 0)
+		pb_uint(&q, 3, limit);
+	if (state != NULL)
+		pb_str(&q, 4, state);
+	pb_msg(w, 4, &q);
+}
+
+/* A CaseInfo with chosen fields; NULL leaves a field out. */
+static void
+case_body(struct pbw *ci, size_t idlen, const char *state,
+    const char *peer_org, const char *due, const char *contact_by,
+    uint64_t channel)
+{
+	struct pbw peer = { .len = 0 };
+	uint8_t	bytes[40] = { 3 };
+
+	ci->len = 0;
+	pb_bytes(ci, 1, bytes, idlen);
+	pb_uint(ci, 2, 1);
+	if (state != NULL)
+		pb_str(ci, 3, state);
+	pb_str(ci, 4, "skolskoterska");
+	if (peer_org != NULL) {
+		pb_str(&peer, 1, peer_org);
+		pb_str(&peer, 2, "konsultation");
+		pb_msg(ci, 5, &peer);
+	}
+	pb_uint(ci, 7, 1795000000000ULL);
+	if (due != NULL)
+		pb_str(ci, 9, due);
+	if (contact_by != NULL)
+		pb_str(ci, 10, contact_by);
+	if (channel != 0)
+		pb_uint(ci, 11, channel);
+}
+
+/* A reply holding that one case. */
+static void
+case_pb(struct pbw *w, size_t idlen, const char *state, const char *peer_org,
+    const char *due, const char *contact_by, uint64_t channel)
+{
+	struct pbw ci;
+
+	case_body(&ci, idlen, state, peer_org, due, contact_by, channel);
+	w->len = 0;
+	pb_msg(w, 6, &ci);
+}
+
 /* ---- sample values ------------------------------------------------------- */
 
 static void
@@ -210,6 +270,41 @@ sample_info(struct cairn_ctl_info *in, const uint8_t *id, bool outgoing)
 	memset(in->conversation_id, 0xc0, sizeof(in->conversation_id));
 	in->has_reply_to = true;
 	memset(in->in_reply_to, 0x11, sizeof(in->in_reply_to));
+}
+
+static void
+sample_case(struct cairn_ctl_case *k, const uint8_t *id, bool sent)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->request_id, id, CAIRN_MSG_ID_BYTES);
+	k->sent = sent;
+	strcpy(k->state, "GUARANTEED");
+	strcpy(k->function, sent ? "skolskoterska" : "konsultation");
+	strcpy(k->peer_org, sent ? "alingsas.uph" : "lerum.elevhalsa");
+	strcpy(k->peer_function, sent ? "konsultation" : "skolskoterska");
+	k->created_ms = 1795000000000LL;
+	k->delivered_ms = 1795000002000LL;
+	k->due_ms = 1795300000000LL;
+	strcpy(k->due, "2026-11-18");
+	strcpy(k->contact_by, "2026-11-17");
+	k->channel = CAIRN_CHANNEL_VIDEO;
+	k->updated_ms = 1795000100000LL;
+	k->guarantee_days = 3;
+}
+
+/* A reply payload about the request request_id. */
+static struct cairn_payload *
+sample_guarantee(const uint8_t *request_id)
+{
+	struct cairn_payload *p;
+
+	p = cairn_payload_new(CAIRN_KIND_GUARANTEE);
+	assert_non_null(p);
+	memcpy(p->u.guarantee.request_id, request_id, CAIRN_MSG_ID_BYTES);
+	strcpy(p->u.guarantee.contact_by, "2026-11-17");
+	p->u.guarantee.channel = CAIRN_CHANNEL_PHONE;
+	p->u.guarantee.note = strdup("Ring efter 14.");
+	return p;
 }
 
 static struct cairn_payload *
@@ -257,8 +352,14 @@ request_sample(struct cairn_ctl_request *r, enum cairn_ctl_command cmd)
 		break;
 	case CAIRN_CTL_OUTBOX:
 	case CAIRN_CTL_INBOX:
+	case CAIRN_CTL_OVERDUE:
 		strcpy(r->function, "konsultation");
 		r->limit = 50;
+		break;
+	case CAIRN_CTL_CASES:
+		strcpy(r->function, "skolskoterska");
+		strcpy(r->state, "OVERDUE");
+		r->limit = CAIRN_CTL_LIST_MAX;
 		break;
 	default:
 		break;
@@ -300,6 +401,7 @@ test_control_request_roundtrip(void **state)
 		assert_memory_equal(out->msg_id, in.msg_id,
 		    CAIRN_MSG_ID_BYTES);
 		assert_string_equal(out->function, in.function);
+		assert_string_equal(out->state, in.state);
 		assert_int_equal(out->limit, in.limit);
 		cairn_ctl_request_free(m);
 		free(buf);
@@ -354,6 +456,28 @@ assert_info_equal(const struct cairn_ctl_info *a,
 }
 
 static void
+assert_case_equal(const struct cairn_ctl_case *a,
+    const struct cairn_ctl_case *b)
+{
+	assert_memory_equal(a->request_id, b->request_id, CAIRN_MSG_ID_BYTES);
+	assert_int_equal(a->sent, b->sent);
+	assert_string_equal(a->state, b->state);
+	assert_string_equal(a->function, b->function);
+	assert_string_equal(a->peer_org, b->peer_org);
+	assert_string_equal(a->peer_function, b->peer_function);
+	assert_int_equal(a->created_ms, b->created_ms);
+	assert_int_equal(a->delivered_ms, b->delivered_ms);
+	assert_int_equal(a->due_ms, b->due_ms);
+	assert_string_equal(a->due, b->due);
+	assert_string_equal(a->contact_by, b->contact_by);
+	assert_int_equal(a->channel, b->channel);
+	assert_string_equal(a->redirect_org, b->redirect_org);
+	assert_string_equal(a->redirect_function, b->redirect_function);
+	assert_int_equal(a->updated_ms, b->updated_ms);
+	assert_int_equal(a->guarantee_days, b->guarantee_days);
+}
+
+static void
 reply_roundtrip(const struct cairn_ctl_reply *in)
 {
 	struct cairn_ctl_reply out;
@@ -368,11 +492,16 @@ reply_roundtrip(const struct cairn_ctl_reply *in)
 	assert_int_equal(out.ninfos, in->ninfos);
 	for (i = 0; i < in->ninfos; i++)
 		assert_info_equal(&out.infos[i], &in->infos[i]);
+	assert_int_equal(out.ncases, in->ncases);
+	for (i = 0; i < in->ncases; i++)
+		assert_case_equal(&out.cases[i], &in->cases[i]);
 	assert_int_equal(out.payload_len, in->payload_len);
 	if (in->payload_len)
 		assert_memory_equal(out.payload, in->payload, in->payload_len);
 	cairn_ctl_reply_clear(&out);
 	assert_null(out.infos);
+	assert_null(out.cases);
+	assert_int_equal(out.ncases, 0);
 	assert_null(out.payload);
 	free(buf);
 }
@@ -857,6 +986,479 @@ test_control_msgid_text(void **state)
 	assert_memory_equal(id, ID_B, sizeof(id));
 }
 
+/* ---- cases, overdue, replies to a case --------------------------------- */
+
+static void
+test_control_cases_reply_roundtrip(void **state)
+{
+	struct cairn_ctl_reply rep;
+	struct cairn_ctl_case cases[4];
+
+	(void)state;
+	memset(&rep, 0, sizeof(rep));
+	sample_case(&cases[0], ID_A, true);
+	rep.cases = cases;
+	rep.ncases = 1;
+	reply_roundtrip(&rep);
+	/* Received, redirected, not yet delivered anywhere, nothing due. */
+	sample_case(&cases[1], ID_B, false);
+	strcpy(cases[1].state, "REDIRECTED");
+	strcpy(cases[1].redirect_org, "alingsas.soc");
+	strcpy(cases[1].redirect_function, "mottagning");
+	cases[1].contact_by[0] = '\0';
+	cases[1].channel = CAIRN_CHANNEL_NONE;
+	sample_case(&cases[2], ID_UNKNOWN, true);
+	strcpy(cases[2].state, "QUEUED");
+	cases[2].delivered_ms = cases[2].due_ms = 0;
+	cases[2].due[0] = cases[2].contact_by[0] = '\0';
+	cases[2].channel = CAIRN_CHANNEL_NONE;
+	cases[2].guarantee_days = 0;
+	/* Every field at its edge. */
+	sample_case(&cases[3], ID_A, false);
+	strcpy(cases[3].state, "ABCDEFGHIJKLMNO");
+	cases[3].function[0] = '\0';
+	cases[3].peer_org[0] = cases[3].peer_function[0] = '\0';
+	strcpy(cases[3].due, "9999-12-31");
+	strcpy(cases[3].contact_by, "1900-01-01");
+	cases[3].channel = CAIRN_CHANNEL_MAX;
+	cases[3].guarantee_days = UINT32_MAX;
+	cases[3].updated_ms = INT64_MAX;
+	rep.ncases = 4;
+	reply_roundtrip(&rep);
+	/* Alongside messages (a daemon has no reason to, but it decodes). */
+	{
+		struct cairn_ctl_info info;
+
+		sample_info(&info, ID_A, true);
+		rep.infos = &info;
+		rep.ninfos = 1;
+		reply_roundtrip(&rep);
+	}
+}
+
+static void
+test_control_cases_encode_refuses(void **state)
+{
+	static const struct {
+		const char	*what;
+		int		 field;
+		const char	*value;
+	} t[] = {
+		{ "empty state", 0, "" },
+		{ "lowercase state", 0, "overdue" },
+		{ "state with _", 0, "NOT_YET" },
+		{ "state with digit", 0, "STATE2" },
+		{ "bad function", 1, "Konsultation" },
+		{ "bad peer org", 2, "alingsas..uph" },
+		{ "bad peer function", 3, "a/b" },
+		{ "bad due", 4, "2026-02-30" },
+		{ "due not a date", 4, "soon" },
+		{ "bad contact_by", 5, "2026-13-01" },
+		{ "bad redirect org", 6, "Alingsas" },
+		{ "bad redirect function", 7, "x y" },
+	};
+	struct cairn_ctl_reply rep;
+	struct cairn_ctl_case k;
+	uint8_t	*buf;
+	size_t	 len, i;
+	char	*f;
+
+	(void)state;
+	memset(&rep, 0, sizeof(rep));
+	rep.cases = &k;
+	rep.ncases = 1;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		sample_case(&k, ID_A, true);
+		f = t[i].field == 0 ? k.state : t[i].field == 1 ? k.function :
+		    t[i].field == 2 ? k.peer_org :
+		    t[i].field == 3 ? k.peer_function :
+		    t[i].field == 4 ? k.due : t[i].field == 5 ? k.contact_by :
+		    t[i].field == 6 ? k.redirect_org : k.redirect_function;
+		strcpy(f, t[i].value);
+		if (cairn_ctl_reply_encode(&rep, &buf, &len) != CAIRN_EINVAL)
+			fail_msg("%s: not refused", t[i].what);
+		assert_null(buf);
+	}
+	sample_case(&k, ID_A, true);
+	memset(k.state, 'A', sizeof(k.state));
+	assert_int_equal(cairn_ctl_reply_encode(&rep, &buf, &len),
+	    CAIRN_EINVAL);
+	sample_case(&k, ID_A, true);
+	memset(k.due, '1', sizeof(k.due));
+	assert_int_equal(cairn_ctl_reply_encode(&rep, &buf, &len),
+	    CAIRN_EINVAL);
+	sample_case(&k, ID_A, true);
+	k.channel = (enum cairn_channel)(CAIRN_CHANNEL_MAX + 1);
+	assert_int_equal(cairn_ctl_reply_encode(&rep, &buf, &len),
+	    CAIRN_EINVAL);
+	sample_case(&k, ID_A, true);
+	k.channel = (enum cairn_channel)-1;
+	assert_int_equal(cairn_ctl_reply_encode(&rep, &buf, &len),
+	    CAIRN_EINVAL);
+	sample_case(&k, ID_A, true);
+	k.due_ms = -1;
+	assert_int_equal(cairn_ctl_reply_encode(&rep, &buf, &len),
+	    CAIRN_EINVAL);
+	sample_case(&k, ID_A, true);
+	rep.ncases = CAIRN_CTL_LIST_MAX + 1;
+	assert_int_equal(cairn_ctl_reply_encode(&rep, &buf, &len),
+	    CAIRN_EINVAL);
+	rep.cases = NULL;
+	rep.ncases = 1;
+	assert_int_equal(cairn_ctl_reply_encode(&rep, &buf, &len),
+	    CAIRN_EINVAL);
+	rep.ncases = 0;
+	assert_int_equal(cairn_ctl_reply_encode(&rep, &buf, &len), 0);
+	free(buf);
+}
+
+static void
+test_control_cases_bad_reply(void **state)
+{
+	static const struct {
+		size_t		 idlen;
+		const char	*state, *peer_org, *due, *contact_by;
+		uint64_t	 channel;
+		int		 rc;
+	} t[] = {
+		{ 16, "OVERDUE", "alingsas.uph", "2026-11-18", "", 1, 0 },
+		{ 16, "OVERDUE", NULL, NULL, NULL, 0, 0 },
+		{ 16, "OVERDUE", "", "", "", 0, 0 },
+		{ 16, "ABCDEFGHIJKLMNO", NULL, NULL, NULL, 4, 0 },
+		{ 0, "OVERDUE", NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 15, "OVERDUE", NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 17, "OVERDUE", NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 16, NULL, NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 16, "", NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 16, "Overdue", NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 16, "ABCDEFGHIJKLMNOP", NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 16, "OVER DUE", NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 16, "OVERDUE\x1b[2J", NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 16, "\xc3\x84NDRAD", NULL, NULL, NULL, 0, CAIRN_EFIELD },
+		{ 16, "OVERDUE", "Alingsas", NULL, NULL, 0, CAIRN_EFIELD },
+		{ 16, "OVERDUE", NULL, "2026-11-31", NULL, 0, CAIRN_EFIELD },
+		{ 16, "OVERDUE", NULL, "2026-11-1", NULL, 0, CAIRN_EFIELD },
+		{ 16, "OVERDUE", NULL, "2026-11-18 ", NULL, 0, CAIRN_EFIELD },
+		{ 16, "OVERDUE", NULL, NULL, "tomorrow", 0, CAIRN_EFIELD },
+		{ 16, "OVERDUE", NULL, NULL, "1899-12-31", 0, CAIRN_EFIELD },
+		{ 16, "OVERDUE", NULL, NULL, NULL, 5, CAIRN_EFIELD },
+		{ 16, "OVERDUE", NULL, NULL, NULL, 0xffffffff, CAIRN_EFIELD },
+	};
+	struct pbw w, ci, addr;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		case_pb(&w, t[i].idlen, t[i].state, t[i].peer_org, t[i].due,
+		    t[i].contact_by, t[i].channel);
+		if (decode_rep(&w) != t[i].rc)
+			fail_msg("case %zu: want %d", i, t[i].rc);
+	}
+
+	/* The redirect address: valid, invalid, with an unknown field. */
+	case_body(&ci, 16, "REDIRECTED", NULL, NULL, NULL, 0);
+	addr.len = 0;
+	pb_str(&addr, 1, "alingsas.soc");
+	pb_str(&addr, 2, "mottagning");
+	pb_msg(&ci, 12, &addr);
+	w.len = 0;
+	pb_msg(&w, 6, &ci);
+	assert_int_equal(decode_rep(&w), 0);
+	case_body(&ci, 16, "REDIRECTED", NULL, NULL, NULL, 0);
+	addr.len = 0;
+	pb_str(&addr, 1, "alingsas.soc");
+	pb_str(&addr, 2, "Mottagning");
+	pb_msg(&ci, 12, &addr);
+	w.len = 0;
+	pb_msg(&w, 6, &ci);
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	case_body(&ci, 16, "REDIRECTED", NULL, NULL, NULL, 0);
+	addr.len = 0;
+	pb_str(&addr, 1, "alingsas.soc");
+	pb_uint(&addr, 3, 1);
+	pb_msg(&ci, 12, &addr);
+	w.len = 0;
+	pb_msg(&w, 6, &ci);
+	assert_int_equal(decode_rep(&w), CAIRN_EMALFORMED);
+
+	/* A negative time, and a field the schema does not have. */
+	case_body(&ci, 16, "QUEUED", NULL, NULL, NULL, 0);
+	pb_uint(&ci, 8, (uint64_t)-5);
+	w.len = 0;
+	pb_msg(&w, 6, &ci);
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	case_body(&ci, 16, "QUEUED", NULL, NULL, NULL, 0);
+	pb_uint(&ci, 15, 1);
+	w.len = 0;
+	pb_msg(&w, 6, &ci);
+	assert_int_equal(decode_rep(&w), CAIRN_EMALFORMED);
+
+	/* A second bad case after a good one spoils the reply. */
+	case_body(&ci, 16, "QUEUED", NULL, NULL, NULL, 0);
+	w.len = 0;
+	pb_msg(&w, 6, &ci);
+	case_body(&ci, 16, "queued", NULL, NULL, NULL, 0);
+	pb_msg(&w, 6, &ci);
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+}
+
+/* A cases reply cut anywhere fails or visibly lacks a case. */
+static void
+test_control_cases_truncated_and_flipped(void **state)
+{
+	struct cairn_ctl_reply in, out;
+	struct cairn_ctl_request req;
+	struct cairn_ctl_case cases[3];
+	struct pbw w;
+	uint8_t	*buf;
+	size_t	 len, cut, bit;
+	int	 rc;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	sample_case(&cases[0], ID_A, true);
+	sample_case(&cases[1], ID_B, false);
+	strcpy(cases[1].redirect_org, "alingsas.soc");
+	strcpy(cases[1].redirect_function, "mottagning");
+	sample_case(&cases[2], ID_UNKNOWN, true);
+	in.cases = cases;
+	in.ncases = 3;
+	assert_int_equal(cairn_ctl_reply_encode(&in, &buf, &len), 0);
+	assert_true(len <= sizeof(w.buf));
+	for (cut = 0; cut < len; cut++) {
+		rc = cairn_ctl_reply_decode(&out, buf, cut);
+		if (rc == 0)
+			assert_true(out.ncases < in.ncases);
+		else
+			assert_true(rc == CAIRN_EMALFORMED ||
+			    rc == CAIRN_EFIELD);
+		cairn_ctl_reply_clear(&out);
+	}
+	for (bit = 0; bit < 8 * len; bit++) {
+		w.len = len;
+		memcpy(w.buf, buf, len);
+		w.buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		rc = decode_rep(&w);
+		assert_true(rc <= 0);
+	}
+	free(buf);
+
+	request_sample(&req, CAIRN_CTL_CASES);
+	assert_int_equal(cairn_ctl_request_encode(&req, &buf, &len), 0);
+	for (bit = 0; bit < 8 * len; bit++) {
+		w.len = len;
+		memcpy(w.buf, buf, len);
+		w.buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		(void)decode_req(&w);
+	}
+	free(buf);
+}
+
+static void
+test_control_cases_query(void **state)
+{
+	static const struct {
+		enum cairn_ctl_command cmd;
+		const char	*function, *state;
+		uint32_t	 limit;
+		int		 rc;
+	} t[] = {
+		{ CAIRN_CTL_CASES, NULL, NULL, 0, 0 },
+		{ CAIRN_CTL_CASES, "", "", 0, 0 },
+		{ CAIRN_CTL_CASES, "konsultation", "OVERDUE", 10, 0 },
+		{ CAIRN_CTL_CASES, NULL, "ABCDEFGHIJKLMNO", 0, 0 },
+		{ CAIRN_CTL_CASES, NULL, NULL, CAIRN_CTL_LIST_MAX, 0 },
+		{ CAIRN_CTL_CASES, NULL, "overdue", 0, CAIRN_EFIELD },
+		{ CAIRN_CTL_CASES, NULL, "ABCDEFGHIJKLMNOP", 0, CAIRN_EFIELD },
+		{ CAIRN_CTL_CASES, NULL, "NOT_YET", 0, CAIRN_EFIELD },
+		{ CAIRN_CTL_CASES, NULL, "A B", 0, CAIRN_EFIELD },
+		{ CAIRN_CTL_CASES, NULL, "\x1b[2J", 0, CAIRN_EFIELD },
+		{ CAIRN_CTL_CASES, NULL, "\xc3\x84", 0, CAIRN_EFIELD },
+		{ CAIRN_CTL_CASES, NULL, NULL, CAIRN_CTL_LIST_MAX + 1,
+		    CAIRN_EFIELD },
+		{ CAIRN_CTL_CASES, "Konsultation", NULL, 0, CAIRN_EFUNCTION },
+		{ CAIRN_CTL_OVERDUE, NULL, NULL, 0, 0 },
+		{ CAIRN_CTL_OVERDUE, "konsultation", "", 5, 0 },
+		{ CAIRN_CTL_OVERDUE, NULL, "OVERDUE", 0, CAIRN_EFIELD },
+		{ CAIRN_CTL_OVERDUE, "a b", NULL, 0, CAIRN_EFUNCTION },
+		{ CAIRN_CTL_INBOX, NULL, "QUEUED", 0, CAIRN_EFIELD },
+		{ CAIRN_CTL_OUTBOX, NULL, "QUEUED", 0, CAIRN_EFIELD },
+	};
+	struct cairn_ctl_request req;
+	struct pbw w;
+	uint8_t	*buf;
+	size_t	 len, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		list_pb(&w, t[i].cmd, t[i].function, t[i].state, t[i].limit);
+		if (decode_req(&w) != t[i].rc)
+			fail_msg("case %zu: want %d", i, t[i].rc);
+	}
+	/* A lookup by id takes no state, a list takes no id. */
+	{
+		struct pbw q = { .len = 0 };
+		uint8_t	id[CAIRN_MSG_ID_BYTES] = { 7 };
+
+		pb_bytes(&q, 1, id, sizeof(id));
+		pb_str(&q, 4, "QUEUED");
+		w.len = 0;
+		pb_uint(&w, 1, CAIRN_CTL_VERSION);
+		pb_uint(&w, 2, CAIRN_CTL_SHOW);
+		pb_msg(&w, 4, &q);
+		assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	}
+	query_pb(&w, CAIRN_CTL_CASES, CAIRN_MSG_ID_BYTES, NULL);
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	query_pb(&w, CAIRN_CTL_OVERDUE, CAIRN_MSG_ID_BYTES, NULL);
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	/* No query at all, or a submit along with it. */
+	w.len = 0;
+	pb_uint(&w, 1, CAIRN_CTL_VERSION);
+	pb_uint(&w, 2, CAIRN_CTL_CASES);
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	w.len = 0;
+	{
+		struct pbw sub = { .len = 0 }, q = { .len = 0 };
+
+		pb_str(&sub, 1, "elevhalsa");
+		pb_uint(&w, 1, CAIRN_CTL_VERSION);
+		pb_uint(&w, 2, CAIRN_CTL_OVERDUE);
+		pb_msg(&w, 3, &sub);
+		pb_msg(&w, 4, &q);
+		assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	}
+
+	/* The encoder refuses what the decoder would. */
+	request_sample(&req, CAIRN_CTL_CASES);
+	strcpy(req.state, "Overdue");
+	assert_int_equal(cairn_ctl_request_encode(&req, &buf, &len),
+	    CAIRN_EINVAL);
+	assert_null(buf);
+	request_sample(&req, CAIRN_CTL_CASES);
+	memset(req.state, 'A', sizeof(req.state));
+	assert_int_equal(cairn_ctl_request_encode(&req, &buf, &len),
+	    CAIRN_EINVAL);
+	request_sample(&req, CAIRN_CTL_CASES);
+	strcpy(req.function, "Bad");
+	assert_int_equal(cairn_ctl_request_encode(&req, &buf, &len),
+	    CAIRN_EINVAL);
+	request_sample(&req, CAIRN_CTL_CASES);
+	req.limit = CAIRN_CTL_LIST_MAX + 1;
+	assert_int_equal(cairn_ctl_request_encode(&req, &buf, &len),
+	    CAIRN_EINVAL);
+	request_sample(&req, CAIRN_CTL_OVERDUE);
+	strcpy(req.state, "OVERDUE");
+	assert_int_equal(cairn_ctl_request_encode(&req, &buf, &len),
+	    CAIRN_EINVAL);
+	request_sample(&req, CAIRN_CTL_INBOX);
+	strcpy(req.state, "QUEUED");
+	assert_int_equal(cairn_ctl_request_encode(&req, &buf, &len),
+	    CAIRN_EINVAL);
+	/* A state on a lookup by id is not sent at all. */
+	request_sample(&req, CAIRN_CTL_STATUS);
+	strcpy(req.state, "QUEUED");
+	assert_int_equal(cairn_ctl_request_encode(&req, &buf, &len), 0);
+	w.len = len;
+	memcpy(w.buf, buf, len);
+	assert_int_equal(decode_req(&w), 0);
+	free(buf);
+}
+
+/*
+ * A submit that answers a case may leave the sender and the recipient to
+ * the daemon; without in_reply_to both are required.  What is given is
+ * checked either way.
+ */
+static void
+test_control_reply_submit(void **state)
+{
+	static const struct {
+		const char	*from, *org, *fn;
+		size_t		 replylen;
+		int		 rc;
+	} t[] = {
+		{ NULL, NULL, NULL, 16, 0 },
+		{ "", "", "", 16, 0 },
+		{ "konsultation", NULL, NULL, 16, 0 },
+		{ NULL, "lerum.elevhalsa", "skolskoterska", 16, 0 },
+		{ "konsultation", "lerum.elevhalsa", "skolskoterska", 16, 0 },
+		{ "Konsultation", NULL, NULL, 16, CAIRN_EFUNCTION },
+		{ "konsultation", "lerum.elevhalsa", NULL, 16, CAIRN_EADDRESS },
+		{ "konsultation", "lerum.elevhalsa", "", 16, CAIRN_EADDRESS },
+		{ NULL, NULL, "skolskoterska", 16, CAIRN_EADDRESS },
+		{ NULL, "", "skolskoterska", 16, CAIRN_EADDRESS },
+		{ NULL, "Lerum", "skolskoterska", 16, CAIRN_EADDRESS },
+		{ NULL, "lerum.elevhalsa", "Skol", 16, CAIRN_EADDRESS },
+		{ NULL, NULL, NULL, 15, CAIRN_EFIELD },
+		{ NULL, NULL, NULL, 17, CAIRN_EFIELD },
+		{ NULL, NULL, NULL, 0, CAIRN_EFUNCTION },
+		{ "", "", "", 0, CAIRN_EFUNCTION },
+		{ "konsultation", NULL, NULL, 0, CAIRN_EADDRESS },
+		{ "konsultation", "", "", 0, CAIRN_EADDRESS },
+	};
+	struct cairn_ctl_request in;
+	const struct cairn_ctl_request *out;
+	struct cairn_ctl_request_msg *m;
+	struct pbw w;
+	uint8_t	*buf;
+	size_t	 len, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		submit_pb(&w, CAIRN_CTL_VERSION, t[i].from, t[i].org, t[i].fn,
+		    t[i].replylen);
+		if (decode_req(&w) != t[i].rc)
+			fail_msg("case %zu: want %d", i, t[i].rc);
+	}
+
+	/* Encoded and decoded, with the addresses left out. */
+	request_sample(&in, CAIRN_CTL_SUBMIT);
+	in.from_function[0] = in.to_org[0] = in.to_function[0] = '\0';
+	assert_int_equal(cairn_ctl_request_encode(&in, &buf, &len), 0);
+	assert_int_equal(cairn_ctl_request_decode(&m, &out, buf, len), 0);
+	assert_true(out->has_reply_to);
+	assert_memory_equal(out->in_reply_to, ID_B, CAIRN_MSG_ID_BYTES);
+	assert_string_equal(out->from_function, "");
+	assert_string_equal(out->to_org, "");
+	assert_string_equal(out->to_function, "");
+	assert_int_equal(out->payload_len, in.payload_len);
+	cairn_ctl_request_free(m);
+	free(buf);
+	/* Only the sender given. */
+	strcpy(in.from_function, "konsultation");
+	assert_int_equal(cairn_ctl_request_encode(&in, &buf, &len), 0);
+	assert_int_equal(cairn_ctl_request_decode(&m, &out, buf, len), 0);
+	assert_string_equal(out->from_function, "konsultation");
+	assert_string_equal(out->to_org, "");
+	cairn_ctl_request_free(m);
+	free(buf);
+
+	/* The encoder refuses the same. */
+	in.has_reply_to = false;
+	assert_int_equal(cairn_ctl_request_encode(&in, &buf, &len),
+	    CAIRN_EINVAL);
+	assert_null(buf);
+	request_sample(&in, CAIRN_CTL_SUBMIT);
+	in.has_reply_to = false;
+	in.from_function[0] = '\0';
+	assert_int_equal(cairn_ctl_request_encode(&in, &buf, &len),
+	    CAIRN_EINVAL);
+	request_sample(&in, CAIRN_CTL_SUBMIT);
+	in.to_function[0] = '\0';
+	assert_int_equal(cairn_ctl_request_encode(&in, &buf, &len),
+	    CAIRN_EINVAL);
+	request_sample(&in, CAIRN_CTL_SUBMIT);
+	in.from_function[0] = in.to_org[0] = '\0';
+	assert_int_equal(cairn_ctl_request_encode(&in, &buf, &len),
+	    CAIRN_EINVAL);
+	request_sample(&in, CAIRN_CTL_SUBMIT);
+	strcpy(in.from_function, "Bad");
+	in.to_org[0] = in.to_function[0] = '\0';
+	assert_int_equal(cairn_ctl_request_encode(&in, &buf, &len),
+	    CAIRN_EINVAL);
+}
+
 /* ---- a fake daemon on a real ipc socket ---------------------------------- */
 
 enum fake_mode {
@@ -883,9 +1485,13 @@ struct fake {
 	enum cairn_ctl_command last_command;
 	char		 last_function[CAIRN_FUNCTION_MAX + 1];
 	char		 last_to[CAIRN_ADDRESS_MAX + 1];
+	char		 last_from[CAIRN_FUNCTION_MAX + 1];
+	char		 last_state[CAIRN_STATE_MAX];
 	uint32_t	 last_ttl;
 	bool		 last_has_reply_to;
+	uint8_t		 last_reply_to[CAIRN_MSG_ID_BYTES];
 	int		 last_payload_rc;
+	enum cairn_kind	 last_kind;
 	uint8_t		*show_payload;
 	size_t		 show_payload_len;
 };
@@ -903,7 +1509,8 @@ fake_send(struct fake *f, zmq_msg_t *peer, const uint8_t *buf, size_t len,
 
 static void
 fake_answer(struct fake *f, const struct cairn_ctl_request *req,
-    struct cairn_ctl_reply *rep, struct cairn_ctl_info *infos)
+    struct cairn_ctl_reply *rep, struct cairn_ctl_info *infos,
+    struct cairn_ctl_case *cases)
 {
 	struct cairn_payload *p;
 	int	i;
@@ -912,10 +1519,13 @@ fake_answer(struct fake *f, const struct cairn_ctl_request *req,
 	case CAIRN_CTL_SUBMIT:
 		(void)snprintf(f->last_to, sizeof(f->last_to), "%s/%s",
 		    req->to_org, req->to_function);
+		strcpy(f->last_from, req->from_function);
 		f->last_ttl = req->ttl_s;
 		f->last_has_reply_to = req->has_reply_to;
+		memcpy(f->last_reply_to, req->in_reply_to, CAIRN_MSG_ID_BYTES);
 		f->last_payload_rc = cairn_payload_decode(&p, req->payload,
 		    req->payload_len, 1795000000000LL);
+		f->last_kind = p != NULL ? p->kind : CAIRN_KIND_NONE;
 		cairn_payload_free(p);
 		if (strcmp(req->to_org, "refusing.org") == 0) {
 			rep->code = CAIRN_ENOTACCEPTED;
@@ -952,6 +1562,25 @@ fake_answer(struct fake *f, const struct cairn_ctl_request *req,
 		rep->infos = infos;
 		rep->ninfos = 3;
 		break;
+	case CAIRN_CTL_CASES:
+	case CAIRN_CTL_OVERDUE:
+		strcpy(f->last_function, req->function);
+		strcpy(f->last_state, req->state);
+		if (atomic_load(&f->mode) == FAKE_WRONG_ID) {
+			sample_info(&infos[0], ID_A, true);
+			rep->infos = infos;
+			rep->ninfos = 1;
+			break;
+		}
+		sample_case(&cases[0], ID_A, true);
+		sample_case(&cases[1], ID_B, false);
+		if (req->command == CAIRN_CTL_OVERDUE) {
+			strcpy(cases[0].state, "OVERDUE");
+			strcpy(cases[1].state, "OVERDUE");
+		}
+		rep->cases = cases;
+		rep->ncases = 2;
+		break;
 	default:
 		break;
 	}
@@ -964,6 +1593,7 @@ fake_serve(struct fake *f, zmq_msg_t *peer, const uint8_t *buf, size_t len)
 	const struct cairn_ctl_request *req;
 	struct cairn_ctl_reply rep;
 	struct cairn_ctl_info infos[3];
+	struct cairn_ctl_case cases[2];
 	uint8_t	*out = NULL;
 	size_t	 outlen = 0;
 	int	 mode = atomic_load(&f->mode);
@@ -986,7 +1616,7 @@ fake_serve(struct fake *f, zmq_msg_t *peer, const uint8_t *buf, size_t len)
 			rep.code = CAIRN_EDENIED;
 			strcpy(rep.error, "uid 1001 may not read konsultation");
 		} else
-			fake_answer(f, req, &rep, infos);
+			fake_answer(f, req, &rep, infos, cases);
 		cairn_ctl_request_free(m);
 	}
 	if (mode == FAKE_GARBAGE) {
@@ -1293,6 +1923,143 @@ test_control_client_timeout(void **state)
 }
 
 static void
+test_control_client_cases(void **state)
+{
+	struct fake *f = *state;
+	struct cairn_client *c = fake_client(f);
+	struct cairn_ctl_case *cases, want;
+	size_t	 n;
+
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_CASES, NULL, NULL,
+	    &cases, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->last_command, CAIRN_CTL_CASES);
+	assert_string_equal(f->last_function, "");
+	assert_string_equal(f->last_state, "");
+	sample_case(&want, ID_A, true);
+	assert_case_equal(&cases[0], &want);
+	sample_case(&want, ID_B, false);
+	assert_case_equal(&cases[1], &want);
+	free(cases);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_CASES,
+	    "skolskoterska", "GUARANTEED", &cases, &n), 0);
+	assert_string_equal(f->last_function, "skolskoterska");
+	assert_string_equal(f->last_state, "GUARANTEED");
+	free(cases);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_OVERDUE, "", "",
+	    &cases, &n), 0);
+	assert_int_equal(f->last_command, CAIRN_CTL_OVERDUE);
+	assert_int_equal(n, 2);
+	assert_string_equal(cases[1].state, "OVERDUE");
+	free(cases);
+	assert_int_equal(atomic_load(&f->requests), 3);
+
+	/* Refused here, before anything is sent. */
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_INBOX, NULL, NULL,
+	    &cases, &n), CAIRN_EINVAL);
+	assert_null(cases);
+	assert_int_equal(n, 0);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_CASES, "Bad", NULL,
+	    &cases, &n), CAIRN_EFUNCTION);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_CASES, NULL,
+	    "overdue", &cases, &n), CAIRN_EINVAL);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_CASES, NULL,
+	    "ABCDEFGHIJKLMNOP", &cases, &n), CAIRN_EINVAL);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_OVERDUE, NULL,
+	    "OVERDUE", &cases, &n), CAIRN_EINVAL);
+	assert_int_equal(atomic_load(&f->requests), 3);
+
+	/* Refused by the daemon; answered with messages instead of cases. */
+	atomic_store(&f->mode, FAKE_REFUSE);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_OVERDUE, NULL, NULL,
+	    &cases, &n), CAIRN_EDENIED);
+	assert_null(cases);
+	assert_int_equal(n, 0);
+	assert_string_equal(cairn_client_error(c),
+	    "uid 1001 may not read konsultation");
+	atomic_store(&f->mode, FAKE_WRONG_ID);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_CASES, NULL, NULL,
+	    &cases, &n), CAIRN_EPROTO);
+	assert_null(cases);
+	assert_string_equal(cairn_client_error(c), "");
+	atomic_store(&f->mode, FAKE_ANSWER);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_CASES, NULL, NULL,
+	    &cases, &n), 0);
+	free(cases);
+	cairn_client_close(c);
+}
+
+static void
+test_control_client_reply(void **state)
+{
+	struct fake *f = *state;
+	struct cairn_client *c = fake_client(f);
+	struct cairn_payload *p;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+
+	/* A guarantee: no sender, no recipient, in reply to the request. */
+	p = sample_guarantee(ID_B);
+	assert_int_equal(cairn_client_reply(c, ID_B, p, id), 0);
+	assert_memory_equal(id, ID_A, sizeof(id));
+	assert_int_equal(f->last_command, CAIRN_CTL_SUBMIT);
+	assert_true(f->last_has_reply_to);
+	assert_memory_equal(f->last_reply_to, ID_B, CAIRN_MSG_ID_BYTES);
+	assert_string_equal(f->last_from, "");
+	assert_string_equal(f->last_to, "/");
+	assert_int_equal(f->last_payload_rc, 0);
+	assert_int_equal(f->last_kind, CAIRN_KIND_GUARANTEE);
+	cairn_payload_free(p);
+
+	/* A response and a withdrawal. */
+	p = cairn_payload_new(CAIRN_KIND_RESPONSE);
+	assert_non_null(p);
+	memcpy(p->u.response.request_id, ID_B, CAIRN_MSG_ID_BYTES);
+	p->u.response.advice = strdup("Kontakta BUP.");
+	p->u.response.level = CAIRN_LEVEL_SPECIALIST;
+	assert_int_equal(cairn_client_reply(c, ID_B, p, id), 0);
+	assert_int_equal(f->last_kind, CAIRN_KIND_RESPONSE);
+	cairn_payload_free(p);
+	p = cairn_payload_new(CAIRN_KIND_WITHDRAWAL);
+	assert_non_null(p);
+	memcpy(p->u.withdrawal.request_id, ID_B, CAIRN_MSG_ID_BYTES);
+	p->u.withdrawal.reason = strdup("Samtycket togs tillbaka.");
+	assert_int_equal(cairn_client_reply(c, ID_B, p, id), 0);
+	assert_int_equal(f->last_kind, CAIRN_KIND_WITHDRAWAL);
+	cairn_payload_free(p);
+	assert_int_equal(atomic_load(&f->requests), 3);
+
+	/* Refused here: another request, a request, a bad payload. */
+	p = sample_guarantee(ID_B);
+	assert_int_equal(cairn_client_reply(c, ID_A, p, id), CAIRN_EINVAL);
+	strcpy(p->u.guarantee.contact_by, "2026-02-30");
+	assert_int_equal(cairn_client_reply(c, ID_B, p, id), CAIRN_EDATE);
+	strcpy(p->u.guarantee.contact_by, "2026-11-17");
+	p->u.guarantee.channel = CAIRN_CHANNEL_NONE;
+	assert_int_equal(cairn_client_reply(c, ID_B, p, id), CAIRN_EFIELD);
+	cairn_payload_free(p);
+	p = sample_payload(PNR, CAIRN_CONSENT_GUARDIAN);
+	assert_int_equal(cairn_client_reply(c, ID_B, p, id), CAIRN_EKIND);
+	cairn_payload_free(p);
+	assert_int_equal(cairn_client_reply(c, ID_B, NULL, id), CAIRN_EINVAL);
+	assert_int_equal(atomic_load(&f->requests), 3);
+
+	/* Refused by the daemon, with its text. */
+	atomic_store(&f->mode, FAKE_REFUSE);
+	p = sample_guarantee(ID_B);
+	memset(id, 0xee, sizeof(id));
+	assert_int_equal(cairn_client_reply(c, ID_B, p, id), CAIRN_EDENIED);
+	assert_string_equal(cairn_client_error(c),
+	    "uid 1001 may not read konsultation");
+	{
+		static const uint8_t zero[CAIRN_MSG_ID_BYTES];
+
+		assert_memory_equal(id, zero, sizeof(id));
+	}
+	cairn_payload_free(p);
+	cairn_client_close(c);
+}
+
+static void
 test_control_client_open(void **state)
 {
 	struct fake *f = *state;
@@ -1337,6 +2104,12 @@ main(void)
 		cmocka_unit_test(test_control_bad_reply_fields),
 		cmocka_unit_test(test_control_bad_address),
 		cmocka_unit_test(test_control_msgid_text),
+		cmocka_unit_test(test_control_cases_reply_roundtrip),
+		cmocka_unit_test(test_control_cases_encode_refuses),
+		cmocka_unit_test(test_control_cases_bad_reply),
+		cmocka_unit_test(test_control_cases_truncated_and_flipped),
+		cmocka_unit_test(test_control_cases_query),
+		cmocka_unit_test(test_control_reply_submit),
 		cmocka_unit_test_setup_teardown(test_control_client_roundtrip,
 		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_control_client_refusals,
@@ -1344,6 +2117,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_control_client_bad_answers,
 		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_control_client_timeout,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_control_client_cases,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_control_client_reply,
 		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_control_client_open,
 		    fake_setup, fake_teardown),
