@@ -354,6 +354,7 @@ main(int argc, char *argv[])
 		    cairn_strerror(rc));
 	if ((rc = workflow_init(&d.wf, d.cfg, d.st, d.x, d.sec, d.book)) != 0)
 		fatalx("workflow: %s", cairn_strerror(rc));
+	xport_set_peer_up(d.x, workflow_peer_up, d.wf);
 	if ((rc = mkparent(d.cfg->socket, 0750)) != 0)
 		fatalx("%s: %s", d.cfg->socket, cairn_strerror(rc));
 	if ((rc = access_load(&d.access, d.cfg)) != 0)

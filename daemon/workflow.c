@@ -1214,6 +1214,65 @@ out:
 	free(due);
 }
 
+struct up_ctx {
+	const char		*org;
+	int64_t			 now;
+	uint8_t			(*ids)[CAIRN_MSG_ID_BYTES];
+	size_t			 n, cap;
+};
+
+static int
+up_visit(void *arg, const struct store_out *o)
+{
+	struct up_ctx *u = arg;
+	uint8_t	(*nids)[CAIRN_MSG_ID_BYTES];
+
+	if (o->state != STORE_OUT_QUEUED || o->next_ms <= u->now ||
+	    strcmp(o->to_org, u->org) != 0)
+		return 0;
+	if (u->n == u->cap) {
+		u->cap = u->cap ? u->cap * 2 : 256;
+		if ((nids = reallocarray(u->ids, u->cap, sizeof(*nids))) == NULL)
+			return -ENOMEM;
+		u->ids = nids;
+	}
+	memcpy(u->ids[u->n++], o->msg_id, CAIRN_MSG_ID_BYTES);
+	return 0;
+}
+
+void
+workflow_peer_up(void *arg, const char *org)
+{
+	struct workflow *wf = arg;
+	struct up_ctx u;
+	struct store_out o;
+	struct store_txn *t;
+	size_t	i;
+	int	rc;
+
+	memset(&u, 0, sizeof(u));
+	u.org = org;
+	u.now = workflow_now();
+	if ((rc = store_out_each(wf->st, up_visit, &u)) != 0)
+		goto out;
+	if (u.n == 0 || (t = txn(wf)) == NULL)
+		goto out;
+	for (i = 0; i < u.n; i++) {
+		if (store_out_get(wf->st, t, u.ids[i], &o) != 0 ||
+		    o.state != STORE_OUT_QUEUED)
+			continue;
+		o.next_ms = u.now;
+		if ((rc = store_out_update(t, &o)) != 0) {
+			txn_lost(wf, rc);
+			goto out;
+		}
+	}
+	log_info("workflow: %s is reachable, retrying %zu queued messages now",
+	    org, u.n);
+out:
+	free(u.ids);
+}
+
 int
 workflow_timeout(struct workflow *wf, int max_ms)
 {

@@ -91,6 +91,12 @@ void	workflow_due(struct workflow *wf);
  */
 int	workflow_commit(struct workflow *wf);
 
+/*
+ * A peer became reachable (xport's peer-up callback; arg is the workflow):
+ * its queued messages are retried at once instead of after their backoff.
+ */
+void	workflow_peer_up(void *arg, const char *org);
+
 /* Milliseconds until the next scheduled work (0..max_ms). */
 int	workflow_timeout(struct workflow *wf, int max_ms);
 

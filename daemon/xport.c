@@ -6,6 +6,7 @@
  * (shared/PITFALLS.md), so the ZAP socket is bound before the ROUTER is.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,8 @@ struct peer {
 	char		 endpoint[CAIRN_ENDPOINT_MAX + 1];
 	uint8_t		 curve_pk[32];
 	void		*dealer;
+	void		*monitor;	/* PAIR receiving the DEALER's events */
+	int		 up;		/* handshake done, not disconnected */
 };
 
 struct xport {
@@ -37,7 +40,12 @@ struct xport {
 	struct peer	*peers;
 	size_t		 npeers;
 	size_t		 max_msg;
+	unsigned	 monitors;	/* for unique inproc names */
+	void		(*peer_up)(void *, const char *);
+	void		*peer_up_arg;
 };
+
+static void	drain_more(void *);
 
 static int
 setopt_int(void *s, int opt, int v)
@@ -111,8 +119,50 @@ static void
 peer_close(struct peer *p)
 {
 	if (p->dealer != NULL) {
+		zmq_socket_monitor(p->dealer, NULL, 0);
 		zmq_close(p->dealer);
 		p->dealer = NULL;
+	}
+	if (p->monitor != NULL) {
+		zmq_close(p->monitor);
+		p->monitor = NULL;
+	}
+	p->up = 0;
+}
+
+void
+xport_set_peer_up(struct xport *x, void (*fn)(void *, const char *),
+    void *arg)
+{
+	x->peer_up = fn;
+	x->peer_up_arg = arg;
+}
+
+/* Reads one monitor event of peer p. */
+static void
+monitor_event(struct xport *x, struct peer *p)
+{
+	zmq_msg_t ev;
+	uint16_t code = 0;
+
+	zmq_msg_init(&ev);
+	if (zmq_msg_recv(&ev, p->monitor, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&ev);
+		return;
+	}
+	if (zmq_msg_size(&ev) >= 2)
+		memcpy(&code, zmq_msg_data(&ev), sizeof(code));
+	zmq_msg_close(&ev);
+	drain_more(p->monitor);
+	if (code == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+		p->up = 1;
+		log_info("xport: connected to %s", p->org);
+		if (x->peer_up != NULL)
+			x->peer_up(x->peer_up_arg, p->org);
+	} else if (code == ZMQ_EVENT_DISCONNECTED) {
+		if (p->up)
+			log_info("xport: %s disconnected", p->org);
+		p->up = 0;
 	}
 }
 
@@ -170,11 +220,16 @@ xport_poll_items(struct xport *x, zmq_pollitem_t *items, size_t max)
 	items[n++] = (zmq_pollitem_t){ .socket = x->zap, .events = ZMQ_POLLIN };
 	items[n++] = (zmq_pollitem_t){ .socket = x->router,
 	    .events = ZMQ_POLLIN };
-	for (i = 0; i < x->npeers && n < max; i++)
+	for (i = 0; i < x->npeers && n + 2 <= max; i++) {
 		if (x->peers[i].dealer != NULL)
 			items[n++] = (zmq_pollitem_t){
 			    .socket = x->peers[i].dealer,
 			    .events = ZMQ_POLLIN };
+		if (x->peers[i].monitor != NULL)
+			items[n++] = (zmq_pollitem_t){
+			    .socket = x->peers[i].monitor,
+			    .events = ZMQ_POLLIN };
+	}
 	return n;
 }
 
@@ -318,9 +373,14 @@ xport_ready(struct xport *x, void *socket, struct xport_in *in,
 		}
 		return 0;
 	}
-	for (i = 0; i < x->npeers; i++)
+	for (i = 0; i < x->npeers; i++) {
+		if (x->peers[i].monitor == socket) {
+			monitor_event(x, &x->peers[i]);
+			return 0;
+		}
 		if (x->peers[i].dealer == socket)
 			break;
+	}
 	if (i == x->npeers)
 		return 0;
 	while (*n_rep < max_rep) {
@@ -349,6 +409,7 @@ peer_get(struct xport *x, const char *org)
 	struct peer *p, *np;
 	int64_t	 maxsz = REPLY_MAX;
 	size_t	 i;
+	char	 mon[64];
 
 	for (i = 0; i < x->npeers; i++)
 		if (strcmp(x->peers[i].org, org) == 0)
@@ -373,6 +434,7 @@ peer_get(struct xport *x, const char *org)
 	memcpy(p->curve_pk, o->curve_pk, 32);
 	if ((p->dealer = zmq_socket(x->ctx, ZMQ_DEALER)) == NULL)
 		return NULL;
+	snprintf(mon, sizeof(mon), "inproc://cairn-monitor-%u", x->monitors++);
 	if (zmq_setsockopt(p->dealer, ZMQ_CURVE_SERVERKEY, o->curve_pk, 32) ||
 	    zmq_setsockopt(p->dealer, ZMQ_CURVE_PUBLICKEY, x->curve_pk, 32) ||
 	    zmq_setsockopt(p->dealer, ZMQ_CURVE_SECRETKEY, x->curve_sk, 32) ||
@@ -383,6 +445,10 @@ peer_get(struct xport *x, const char *org)
 	    setopt_int(p->dealer, ZMQ_RCVHWM, PEER_HWM) ||
 	    setopt_int(p->dealer, ZMQ_RECONNECT_IVL, 100) ||
 	    setopt_int(p->dealer, ZMQ_RECONNECT_IVL_MAX, 5000) ||
+	    zmq_socket_monitor(p->dealer, mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+	    ZMQ_EVENT_DISCONNECTED) != 0 ||
+	    (p->monitor = zmq_socket(x->ctx, ZMQ_PAIR)) == NULL ||
+	    zmq_connect(p->monitor, mon) != 0 ||
 	    zmq_connect(p->dealer, o->endpoint) != 0) {
 		log_warnx("xport: cannot connect to %s at %s: %s", org,
 		    o->endpoint, zmq_strerror(errno));

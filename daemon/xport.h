@@ -53,6 +53,14 @@ int	xport_init(struct xport **out, const char *listen,
  */
 void	xport_set_book(struct xport *x, const struct cairn_book *book);
 
+/*
+ * fn(arg, org) is called whenever the connection to a peer completes its
+ * CURVE handshake (first connect or reconnect), so that its backlog can be
+ * retried at once instead of after the backoff.
+ */
+void	xport_set_peer_up(struct xport *x, void (*fn)(void *, const char *),
+	    void *arg);
+
 /* Closes every socket and the context; NULL is allowed. */
 void	xport_shutdown(struct xport *x);
 

@@ -229,6 +229,9 @@ fn_from_wire(struct cairn_function *f, const Cairn__V1__Function *w)
 		if (k < 1 || k > CAIRN_KIND_MAX ||
 		    (f->accepts & CAIRN_KIND_BIT(k)))
 			return CAIRN_EFIELD;
+		/* encode writes kinds in ascending order; accept only that */
+		if (f->accepts >= CAIRN_KIND_BIT(k))
+			return CAIRN_EMALFORMED;
 		f->accepts |= CAIRN_KIND_BIT(k);
 	}
 	f->guarantee_days = w->guarantee_days;

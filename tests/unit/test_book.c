@@ -1180,6 +1180,37 @@ test_book_shape_checks(void **state)
 	cairn_bookwire_free(d);
 }
 
+/* One book, one byte form: kinds listed out of order are refused. */
+static void
+test_book_kinds_out_of_order(void **state)
+{
+	struct fx		*f = *state;
+	struct cairn_book	*b = NULL;
+	struct cairn_bookdata	*d, *out = NULL;
+	uint8_t			*bytes, *p;
+	size_t			 len;
+
+	compile_good(f, 1);
+	assert_int_equal(cairn_book_parse(&b, f->book, f->booklen, f->fed_pk,
+	    0, NOW), 0);
+	d = copy_data(cairn_book_data(b));
+	cairn_book_free(b);
+	d->orgs[1].functions[0].accepts = CAIRN_KIND_BIT(CAIRN_KIND_REQUEST) |
+	    CAIRN_KIND_BIT(CAIRN_KIND_WITHDRAWAL);
+	assert_int_equal(cairn_bookwire_encode(d, &bytes, &len), 0);
+	assert_int_equal(cairn_bookwire_decode(&out, bytes, len), 0);
+	cairn_bookwire_free(out);
+	/* packed repeated enum: tag 2, two bytes, 1 then 4 */
+	p = find(bytes, len, "\x12\x02\x01\x04", 4);
+	p[2] = 4;
+	p[3] = 1;
+	assert_int_equal(cairn_bookwire_decode(&out, bytes, len),
+	    CAIRN_EMALFORMED);
+	assert_null(out);
+	free(bytes);
+	cairn_bookwire_free(d);
+}
+
 static void
 test_book_key_rotation(void **state)
 {
@@ -1284,6 +1315,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_book_key_id_mismatch,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_book_shape_checks,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_book_kinds_out_of_order,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_book_key_rotation,
 		    setup, teardown),
