@@ -29,10 +29,10 @@ static const char *reason_names[] = {
 	[CAIRN_NACK_UNKNOWN_RECIPIENT_KEY] = "sealed to an unknown key",
 	[CAIRN_NACK_CANNOT_DECRYPT] = "cannot decrypt",
 	[CAIRN_NACK_BAD_PAYLOAD] = "invalid payload",
-	[CAIRN_NACK_SENDER_MISMATCH] = "sender does not match its "
-	    "transport identity",
-	[CAIRN_NACK_NOT_IN_CASE] = "does not fit the state of the "
-	    "request it answers",
+	[CAIRN_NACK_SENDER_MISMATCH] = ("sender does not match its "
+	    "transport identity"),
+	[CAIRN_NACK_NOT_IN_CASE] = ("does not fit the state of the "
+	    "request it answers"),
 };
 
 const char *
