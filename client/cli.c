@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cairn(1): the command line client.  Sends consultation requests and
- * reads the outbox, the inbox, the state and the content of messages,
- * all through libcairn and the local daemon's socket.
+ * cairn(1): the command line client.  Sends consultation requests,
+ * answers them (contact guarantee, redirection, response), withdraws
+ * them, lists cases and what is overdue, and reads the outbox, the inbox,
+ * the state and the content of messages, all through libcairn and the
+ * local daemon's socket.
  *
  * Results go to stdout, errors to stderr as "cairn: what: why" (with the
  * daemon's own text when it refused); exit 0 on success, 1 on failure or
@@ -26,6 +28,7 @@
 #include <sodium.h>
 
 #include "client/cairn.h"
+#include "proto/workdays.h"
 
 #define PROG		"cairn"
 #define TIME_BYTES	32
@@ -58,8 +61,21 @@ static const struct {
 	{ "inbox",	"inbox [-j] [-f function]" },
 	{ "status",	"status [-j] id" },
 	{ "show",	"show [-j] [-d dir] id" },
+	{ "guarantee",	"guarantee -b date -C channel [-n text] id" },
+	{ "redirect",	"redirect -r org/function [-n text] id" },
+	{ "answer",	"answer -a text|@file [-l level] "
+			"[-m time -M minutes -J ref] [-A file ...] id" },
+	{ "withdraw",	"withdraw -R text id" },
+	{ "cases",	"cases [-j] [-f function] [-S state]" },
+	{ "overdue",	"overdue [-j] [-f function]" },
 	{ "help",	"help" },
 	{ "-V",		"-V" },
+};
+
+/* The states of a case (DESIGN.md section 6), for --state. */
+static const char *case_states[] = {
+	"QUEUED", "DELIVERED", "GUARANTEED", "ANSWERED", "OVERDUE",
+	"REDIRECTED", "WITHDRAWN", "REJECTED", "FAILED"
 };
 
 /* Age bands as typed, indexed by enum cairn_age_band. */
@@ -100,14 +116,35 @@ static void	 print_text(const char *, const char *);
 static void	 print_payload(const struct cairn_payload *);
 static int	 save_attachments(const char *, const struct cairn_payload *,
 		    int);
-static int	 add_attachment(struct cairn_payload *, const char *);
+static int	 add_attachment(const char *, struct cairn_payload *,
+		    const char *);
 static int	 list(int, char **, const struct global *,
+		    enum cairn_ctl_command);
+static int	 read_text(const char *, const char *, const char *,
+		    char **);
+static int	 check_line(const char *, const char *, const char *,
+		    size_t, int);
+static int	 parse_contact_by(const char *, char [static 11]);
+static int	 parse_meeting(const char *, int64_t *);
+static int	 parse_state(const char *, char [static CAIRN_STATE_MAX]);
+static int64_t	 last_sunday(int64_t);
+static int	 send_reply(const struct global *, const char *,
+		    const uint8_t [static CAIRN_MSG_ID_BYTES],
+		    const struct cairn_payload *);
+static json_t	*case_json(const struct cairn_ctl_case *);
+static int	 list_cases(int, char **, const struct global *,
 		    enum cairn_ctl_command);
 static int	 cmd_request(int, char **, const struct global *);
 static int	 cmd_outbox(int, char **, const struct global *);
 static int	 cmd_inbox(int, char **, const struct global *);
 static int	 cmd_status(int, char **, const struct global *);
 static int	 cmd_show(int, char **, const struct global *);
+static int	 cmd_guarantee(int, char **, const struct global *);
+static int	 cmd_redirect(int, char **, const struct global *);
+static int	 cmd_answer(int, char **, const struct global *);
+static int	 cmd_withdraw(int, char **, const struct global *);
+static int	 cmd_cases(int, char **, const struct global *);
+static int	 cmd_overdue(int, char **, const struct global *);
 static int	 cmd_help(int, char **, const struct global *);
 
 static const struct cmd commands[] = {
@@ -116,6 +153,12 @@ static const struct cmd commands[] = {
 	{ "inbox",	cmd_inbox,	"list messages received here" },
 	{ "status",	cmd_status,	"show the state of one message" },
 	{ "show",	cmd_show,	"show a message with its content" },
+	{ "guarantee",	cmd_guarantee,	"promise contact for a request" },
+	{ "redirect",	cmd_redirect,	"send a received request elsewhere" },
+	{ "answer",	cmd_answer,	"send a consultation response" },
+	{ "withdraw",	cmd_withdraw,	"withdraw a request sent from here" },
+	{ "cases",	cmd_cases,	"list requests and their states" },
+	{ "overdue",	cmd_overdue,	"list cases past their guarantee" },
 	{ "help",	cmd_help,	"list the commands" },
 };
 
@@ -739,7 +782,7 @@ save_attachments(const char *dir, const struct cairn_payload *p, int quiet)
 /* ---- request ------------------------------------------------------------- */
 
 static int
-add_attachment(struct cairn_payload *p, const char *path)
+add_attachment(const char *cmd, struct cairn_payload *p, const char *path)
 {
 	const char *name = strrchr(path, '/');
 	uint8_t	*data;
@@ -749,20 +792,20 @@ add_attachment(struct cairn_payload *p, const char *path)
 	name = name != NULL ? name + 1 : path;
 	if (name[0] == '\0' || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0)
-		return fail("request", CAIRN_ESTRING,
+		return fail(cmd, CAIRN_ESTRING,
 		    "--attach %s: not a file name", path);
 	if ((rc = read_file(path, CAIRN_ATTACH_BYTES_MAX, &data, &len)) != 0)
-		return fail("request", rc, "--attach %s: %s", path,
+		return fail(cmd, rc, "--attach %s: %s", path,
 		    rc == CAIRN_ETOOBIG ? "larger than 32 MiB" :
 		    cairn_strerror(rc));
 	rc = cairn_payload_attach(p, name, "", data, len);
 	wipe_free(data, len + 1);
 	if (rc == CAIRN_ETOOBIG)
-		return fail("request", rc, "--attach %s: attachments exceed "
+		return fail(cmd, rc, "--attach %s: attachments exceed "
 		    "%u in number or %u MiB together", path, CAIRN_ATTACH_MAX,
 		    CAIRN_ATTACH_BYTES_MAX >> 20);
 	if (rc != 0)
-		return fail("request", rc, "--attach %s: %s", path,
+		return fail(cmd, rc, "--attach %s: %s", path,
 		    cairn_strerror(rc));
 	return 0;
 }
@@ -950,7 +993,7 @@ cmd_request(int argc, char **argv, const struct global *g)
 		goto out;
 	}
 	for (i = 0; i < nattach; i++)
-		if (add_attachment(p, attach[i]) != 0)
+		if (add_attachment("request", p, attach[i]) != 0)
 			goto out;
 	if ((rc = cairn_payload_validate(p, now_ms())) != 0) {
 		fail("request", rc, NULL);
@@ -1193,6 +1236,634 @@ cmd_show(int argc, char **argv, const struct global *g)
 out:
 	cairn_payload_free(p);
 	return ret;
+}
+
+/* ---- guarantee, redirect, answer, withdraw ------------------------------- */
+
+/*
+ * Free text from the command line, or from a file when it starts with
+ * '@': not empty, UTF-8, at most CAIRN_TEXT_MAX bytes.  *out is malloc'ed
+ * and may hold personal data: cairn_payload_free() wipes it once it is in
+ * a payload.  Returns 0, or 1 after saying why.
+ */
+static int
+read_text(const char *cmd, const char *opt, const char *arg, char **out)
+{
+	uint8_t	*text;
+	size_t	 len;
+	int	 rc;
+
+	*out = NULL;
+	if (arg[0] == '@') {
+		if ((rc = read_file(arg + 1, CAIRN_TEXT_MAX, &text,
+		    &len)) != 0)
+			return fail(cmd, rc, "%s %s: %s", opt, arg,
+			    rc == CAIRN_ETOOBIG ? "larger than 64 KiB" :
+			    cairn_strerror(rc));
+	} else {
+		len = strlen(arg);
+		if ((text = (uint8_t *)strdup(arg)) == NULL)
+			return fail(cmd, -ENOMEM, NULL);
+	}
+	/* The length read, so that a NUL inside a file is refused too. */
+	if (len == 0 || cairn_valid_text((const char *)text, len,
+	    CAIRN_TEXT_MAX, 1) != 0) {
+		wipe_free(text, len + 1);
+		return fail(cmd, CAIRN_ESTRING, "%s: want UTF-8 text, not "
+		    "empty, at most %u KiB, without control characters", opt,
+		    CAIRN_TEXT_MAX >> 10);
+	}
+	*out = (char *)text;
+	return 0;
+}
+
+/*
+ * Text given on the command line, as the payload will check it: at most
+ * max bytes of UTF-8, on one line unless multiline.  Returns 0, or 1
+ * after saying why.
+ */
+static int
+check_line(const char *cmd, const char *opt, const char *s, size_t max,
+    int multiline)
+{
+	if (cairn_valid_text(s, strlen(s), max, multiline) == 0)
+		return 0;
+	if (multiline)
+		return fail(cmd, CAIRN_ESTRING, "%s: want UTF-8 text, at "
+		    "most %zu KiB, without control characters", opt,
+		    max >> 10);
+	return fail(cmd, CAIRN_ESTRING, "%s: want one line of UTF-8 text, "
+	    "at most %zu bytes", opt, max);
+}
+
+/*
+ * A promised contact date: a real YYYY-MM-DD, not before today in Sweden
+ * (whether it is within the guarantee period is the daemon's to say: it
+ * knows the due date).  Returns 0, or 1 after saying why.
+ */
+static int
+parse_contact_by(const char *s, char out[static 11])
+{
+	char	 today_s[11];
+	int64_t	 day, today;
+
+	if (cairn_valid_date(s, &day) != 0)
+		return fail("guarantee", CAIRN_EDATE, "--contact-by '%.40s': "
+		    "no such date (want YYYY-MM-DD)", s);
+	today = cairn_workdays_local_day(now_ms());
+	if (day < today) {
+		cairn_workdays_format(today_s, today);
+		return fail("guarantee", CAIRN_EDATE, "--contact-by %s lies "
+		    "in the past (today is %s)", s, today_s);
+	}
+	memcpy(out, s, 11);
+	return 0;
+}
+
+static int64_t
+last_sunday(int64_t day)
+{
+	/* Day 0, 1970-01-01, was a Thursday; 0 is Sunday here. */
+	return day - ((day % 7 + 7 + 4) % 7);
+}
+
+/*
+ * "YYYY-MM-DDTHH:MM" in Swedish local time, to milliseconds since the
+ * epoch.  Swedish time follows the rule that proto/workdays.h applies
+ * (CET; CEST from 01:00 UTC on the last Sunday of March to 01:00 UTC on
+ * the last Sunday of October), not TZ: the meeting is at the time a
+ * Swedish reader expects, whatever zone this machine is in.
+ * Returns 0, -1 (not such a time), -2 (skipped as the clocks go forward)
+ * or -3 (passes twice as they go back).
+ */
+static int
+parse_meeting(const char *s, int64_t *ms)
+{
+	const int64_t hour = 3600000, day_ms = 24 * hour;
+	char	 date[11];
+	int64_t	 day, mar, oct, start, end, local, summer, winter;
+	int	 i, hh, mm, is_summer, is_winter;
+
+	if (strlen(s) != 16 || s[10] != 'T' || s[13] != ':')
+		return -1;
+	for (i = 11; i < 16; i++)
+		if (i != 13 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	hh = (s[11] - '0') * 10 + (s[12] - '0');
+	mm = (s[14] - '0') * 10 + (s[15] - '0');
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (hh > 23 || mm > 59 || cairn_valid_date(date, &day) != 0)
+		return -1;
+	memcpy(date + 5, "03-31", 5);
+	if (cairn_valid_date(date, &mar) != 0)
+		return -1;
+	memcpy(date + 5, "10-31", 5);
+	if (cairn_valid_date(date, &oct) != 0)
+		return -1;
+	start = last_sunday(mar) * day_ms + hour;
+	end = last_sunday(oct) * day_ms + hour;
+	local = day * day_ms + (int64_t)(hh * 60 + mm) * 60000;
+	summer = local - 2 * hour;
+	winter = local - hour;
+	is_summer = summer >= start && summer < end;
+	is_winter = winter < start || winter >= end;
+	if (is_summer && is_winter)
+		return -3;
+	if (!is_summer && !is_winter)
+		return -2;
+	*ms = is_summer ? summer : winter;
+	return 0;
+}
+
+/*
+ * Submits a reply to the request id and prints the new message's id.
+ * Returns 0, or 1 after saying why.
+ */
+static int
+send_reply(const struct global *g, const char *cmd,
+    const uint8_t id[static CAIRN_MSG_ID_BYTES],
+    const struct cairn_payload *p)
+{
+	struct cairn_client *c;
+	char	 hex[CAIRN_MSGID_HEX_BYTES];
+	uint8_t	 msg_id[CAIRN_MSG_ID_BYTES];
+	int	 rc;
+
+	if ((rc = cairn_payload_validate(p, now_ms())) != 0)
+		return fail(cmd, rc, NULL);
+	if (connect_daemon(g, cmd, &c) != 0)
+		return 1;
+	rc = cairn_client_reply(c, id, p, msg_id);
+	if (rc == CAIRN_ENOTFOUND && cairn_client_error(c)[0] == '\0') {
+		cairn_msgid_format(hex, id);
+		fail(cmd, rc, "no request %s here", hex);
+	} else if (rc != 0)
+		fail_client(c, cmd, rc);
+	cairn_client_close(c);
+	if (rc != 0)
+		return 1;
+	cairn_msgid_format(hex, msg_id);
+	printf("%s\n", hex);
+	return 0;
+}
+
+static int
+cmd_guarantee(int argc, char **argv, const struct global *g)
+{
+	static const struct option longopts[] = {
+		{ "contact-by",	required_argument,	NULL, 'b' },
+		{ "channel",	required_argument,	NULL, 'C' },
+		{ "note",	required_argument,	NULL, 'n' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char *contact_by = NULL, *channel = NULL, *note = "";
+	struct cairn_payload *p;
+	struct cairn_guarantee *gu;
+	enum cairn_channel chan;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+	char	 date[11];
+	int	 ch, ret;
+
+	while ((ch = getopt_long(argc, argv, ":b:C:n:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			contact_by = optarg;
+			break;
+		case 'C':
+			channel = optarg;
+			break;
+		case 'n':
+			note = optarg;
+			break;
+		case 'h':
+			help_exit("guarantee");
+		default:
+			bad_option("guarantee", ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		usage("guarantee", "want exactly one request id");
+	if (contact_by == NULL || channel == NULL)
+		usage("guarantee", "--contact-by and --channel are required");
+	parse_id("guarantee", argv[optind], id);
+	if (parse_contact_by(contact_by, date) != 0)
+		return 1;
+	chan = cairn_channel_parse(channel);
+	if (chan != CAIRN_CHANNEL_PHONE && chan != CAIRN_CHANNEL_VIDEO &&
+	    chan != CAIRN_CHANNEL_VISIT)
+		return fail("guarantee", CAIRN_EFIELD, "--channel: unknown "
+		    "channel '%.40s' (want phone, video or visit)", channel);
+	if (check_line("guarantee", "--note", note, CAIRN_TEXT_MAX, 1) != 0)
+		return 1;
+	if ((p = cairn_payload_new(CAIRN_KIND_GUARANTEE)) == NULL)
+		return fail("guarantee", -ENOMEM, NULL);
+	gu = &p->u.guarantee;
+	memcpy(gu->request_id, id, CAIRN_MSG_ID_BYTES);
+	gu->redirected = false;
+	memcpy(gu->contact_by, date, sizeof(gu->contact_by));
+	gu->channel = chan;
+	if ((gu->note = strdup(note)) == NULL)
+		ret = fail("guarantee", -ENOMEM, NULL);
+	else
+		ret = send_reply(g, "guarantee", id, p);
+	cairn_payload_free(p);
+	return ret;
+}
+
+static int
+cmd_redirect(int argc, char **argv, const struct global *g)
+{
+	static const struct option longopts[] = {
+		{ "to",		required_argument,	NULL, 'r' },
+		{ "note",	required_argument,	NULL, 'n' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char *to = NULL, *note = "";
+	struct cairn_payload *p;
+	struct cairn_guarantee *gu;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+	char	 org[CAIRN_ORG_ID_MAX + 1], fn[CAIRN_FUNCTION_MAX + 1];
+	int	 ch, rc, ret;
+
+	while ((ch = getopt_long(argc, argv, ":r:n:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			to = optarg;
+			break;
+		case 'n':
+			note = optarg;
+			break;
+		case 'h':
+			help_exit("redirect");
+		default:
+			bad_option("redirect", ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		usage("redirect", "want exactly one request id");
+	if (to == NULL)
+		usage("redirect", "--to is required");
+	parse_id("redirect", argv[optind], id);
+	if ((rc = cairn_valid_address(to, org, fn)) != 0)
+		return fail("redirect", rc, "--to: %s",
+		    cairn_strerror(rc));
+	if (check_line("redirect", "--note", note, CAIRN_TEXT_MAX, 1) != 0)
+		return 1;
+	if ((p = cairn_payload_new(CAIRN_KIND_GUARANTEE)) == NULL)
+		return fail("redirect", -ENOMEM, NULL);
+	gu = &p->u.guarantee;
+	memcpy(gu->request_id, id, CAIRN_MSG_ID_BYTES);
+	gu->redirected = true;
+	memcpy(gu->redirect_org, org, sizeof(org));
+	memcpy(gu->redirect_function, fn, sizeof(fn));
+	if ((gu->note = strdup(note)) == NULL)
+		ret = fail("redirect", -ENOMEM, NULL);
+	else
+		ret = send_reply(g, "redirect", id, p);
+	cairn_payload_free(p);
+	return ret;
+}
+
+static int
+cmd_answer(int argc, char **argv, const struct global *g)
+{
+	static const struct option longopts[] = {
+		{ "advice",	required_argument,	NULL, 'a' },
+		{ "level",	required_argument,	NULL, 'l' },
+		{ "meeting",	required_argument,	NULL, 'm' },
+		{ "minutes",	required_argument,	NULL, 'M' },
+		{ "join",	required_argument,	NULL, 'J' },
+		{ "attach",	required_argument,	NULL, 'A' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char *advice = NULL, *level = NULL, *meeting = NULL;
+	const char *minutes = NULL, *join = NULL;
+	const char *attach[CAIRN_ATTACH_MAX];
+	struct cairn_payload *p = NULL;
+	struct cairn_response *r;
+	enum cairn_level lvl = CAIRN_LEVEL_NONE;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+	int64_t	 start = 0;
+	size_t	 nattach = 0, i;
+	long	 mins = 0;
+	int	 ch, rc, ret = 1;
+
+	while ((ch = getopt_long(argc, argv, ":a:l:m:M:J:A:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			advice = optarg;
+			break;
+		case 'l':
+			level = optarg;
+			break;
+		case 'm':
+			meeting = optarg;
+			break;
+		case 'M':
+			minutes = optarg;
+			break;
+		case 'J':
+			join = optarg;
+			break;
+		case 'A':
+			if (nattach == CAIRN_ATTACH_MAX)
+				return fail("answer", CAIRN_ETOOBIG,
+				    "at most %u attachments", CAIRN_ATTACH_MAX);
+			attach[nattach++] = optarg;
+			break;
+		case 'h':
+			help_exit("answer");
+		default:
+			bad_option("answer", ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		usage("answer", "want exactly one request id");
+	if (advice == NULL)
+		usage("answer", "--advice is required");
+	if (meeting != NULL && (minutes == NULL || join == NULL))
+		usage("answer", "--meeting needs --minutes and --join");
+	if (meeting == NULL && (minutes != NULL || join != NULL))
+		usage("answer", "--minutes and --join go with --meeting");
+	parse_id("answer", argv[optind], id);
+
+	if (level != NULL &&
+	    (lvl = cairn_level_parse(level)) == CAIRN_LEVEL_NONE)
+		return fail("answer", CAIRN_EFIELD, "--level: unknown level "
+		    "'%.40s' (want first-line, specialist or other)", level);
+	if (meeting != NULL) {
+		if ((rc = parse_meeting(meeting, &start)) == -2)
+			return fail("answer", CAIRN_EDATE, "--meeting %s: no "
+			    "such time in Sweden (the clocks go forward)",
+			    meeting);
+		if (rc == -3)
+			return fail("answer", CAIRN_EDATE, "--meeting %s: "
+			    "that hour passes twice in Sweden (the clocks go "
+			    "back); choose another", meeting);
+		if (rc != 0)
+			return fail("answer", CAIRN_EDATE, "--meeting "
+			    "'%.40s': want YYYY-MM-DDTHH:MM, Swedish time",
+			    meeting);
+		if (start <= now_ms())
+			return fail("answer", CAIRN_EDATE, "--meeting %s lies "
+			    "in the past", meeting);
+		if (parse_seconds(minutes, 24 * 60, &mins) != 0)
+			return fail("answer", CAIRN_EFIELD, "--minutes "
+			    "'%.40s': want 1 to %d", minutes, 24 * 60);
+		if (join[0] == '\0' || check_line("answer", "--join", join,
+		    CAIRN_SHORT_MAX, 0) != 0)
+			return join[0] == '\0' ? fail("answer", CAIRN_ESTRING,
+			    "--join: want a join reference, not empty") : 1;
+	}
+
+	if ((p = cairn_payload_new(CAIRN_KIND_RESPONSE)) == NULL)
+		return fail("answer", -ENOMEM, NULL);
+	r = &p->u.response;
+	memcpy(r->request_id, id, CAIRN_MSG_ID_BYTES);
+	r->level = lvl;
+	if (meeting != NULL) {
+		r->has_meeting = true;
+		r->meeting_start_ms = start;
+		r->meeting_minutes = (uint32_t)mins;
+		if ((r->meeting_join_ref = strdup(join)) == NULL) {
+			fail("answer", -ENOMEM, NULL);
+			goto out;
+		}
+	}
+	if (read_text("answer", "--advice", advice, &r->advice) != 0)
+		goto out;
+	for (i = 0; i < nattach; i++)
+		if (add_attachment("answer", p, attach[i]) != 0)
+			goto out;
+	ret = send_reply(g, "answer", id, p);
+out:
+	cairn_payload_free(p);
+	return ret;
+}
+
+static int
+cmd_withdraw(int argc, char **argv, const struct global *g)
+{
+	static const struct option longopts[] = {
+		{ "reason",	required_argument,	NULL, 'R' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char *reason = NULL;
+	struct cairn_payload *p;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+	int	 ch, ret;
+
+	while ((ch = getopt_long(argc, argv, ":R:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'R':
+			reason = optarg;
+			break;
+		case 'h':
+			help_exit("withdraw");
+		default:
+			bad_option("withdraw", ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		usage("withdraw", "want exactly one request id");
+	if (reason == NULL)
+		usage("withdraw", "--reason is required");
+	parse_id("withdraw", argv[optind], id);
+	if (reason[0] == '\0')
+		return fail("withdraw", CAIRN_ESTRING, "--reason: say why the "
+		    "request is withdrawn");
+	if (check_line("withdraw", "--reason", reason, CAIRN_TEXT_MAX,
+	    1) != 0)
+		return 1;
+	if ((p = cairn_payload_new(CAIRN_KIND_WITHDRAWAL)) == NULL)
+		return fail("withdraw", -ENOMEM, NULL);
+	memcpy(p->u.withdrawal.request_id, id, CAIRN_MSG_ID_BYTES);
+	if ((p->u.withdrawal.reason = strdup(reason)) == NULL)
+		ret = fail("withdraw", -ENOMEM, NULL);
+	else
+		ret = send_reply(g, "withdraw", id, p);
+	cairn_payload_free(p);
+	return ret;
+}
+
+/* ---- cases, overdue ------------------------------------------------------ */
+
+/* "queued" or "QUEUED" into one of case_states.  Returns 0 or -1. */
+static int
+parse_state(const char *s, char out[static CAIRN_STATE_MAX])
+{
+	char	 up[CAIRN_STATE_MAX];
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i == sizeof(up) - 1)
+			return -1;
+		up[i] = s[i] >= 'a' && s[i] <= 'z' ? s[i] - 'a' + 'A' : s[i];
+	}
+	up[i] = '\0';
+	for (i = 0; i < sizeof(case_states) / sizeof(case_states[0]); i++) {
+		if (strcmp(up, case_states[i]) == 0) {
+			memcpy(out, up, sizeof(up));
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static json_t *
+case_json(const struct cairn_ctl_case *k)
+{
+	char	id[CAIRN_MSGID_HEX_BYTES], peer[ADDR_BYTES], redir[ADDR_BYTES];
+
+	cairn_msgid_format(id, k->request_id);
+	fmt_addr(peer, k->peer_org, k->peer_function);
+	fmt_addr(redir, k->redirect_org, k->redirect_function);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, "
+	    "s:I, s:I, s:I, s:I, s:I}",
+	    "id", id,
+	    "direction", k->sent ? "sent" : "received",
+	    "state", k->state,
+	    "function", k->function,
+	    "peer", peer,
+	    "due", k->due[0] != '\0' ? k->due : NULL,
+	    "contact_by", k->contact_by[0] != '\0' ? k->contact_by : NULL,
+	    "channel", cairn_channel_name(k->channel),
+	    "redirect_to", redir[0] != '\0' ? redir : NULL,
+	    "created_ms", (json_int_t)k->created_ms,
+	    "delivered_ms", (json_int_t)k->delivered_ms,
+	    "due_ms", (json_int_t)k->due_ms,
+	    "updated_ms", (json_int_t)k->updated_ms,
+	    "guarantee_days", (json_int_t)k->guarantee_days);
+}
+
+static int
+list_cases(int argc, char **argv, const struct global *g,
+    enum cairn_ctl_command which)
+{
+	static const struct option cases_opts[] = {
+		{ "function",	required_argument,	NULL, 'f' },
+		{ "state",	required_argument,	NULL, 'S' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	static const struct option overdue_opts[] = {
+		{ "function",	required_argument,	NULL, 'f' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const int is_cases = which == CAIRN_CTL_CASES;
+	const char *cmd = argv[0], *function = NULL;
+	struct cairn_client *c;
+	struct cairn_ctl_case *cases = NULL, *k;
+	json_t	*arr, *o;
+	char	 id[CAIRN_MSGID_HEX_BYTES], peer[ADDR_BYTES];
+	char	 state[CAIRN_STATE_MAX] = "";
+	size_t	 n, i;
+	int	 ch, rc, json = 0, ret = 1;
+	int	 w_state = 5, w_fn = 8, w_peer = 4;
+
+	while ((ch = getopt_long(argc, argv, is_cases ? ":f:S:jh" : ":f:jh",
+	    is_cases ? cases_opts : overdue_opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			function = optarg;
+			break;
+		case 'S':
+			if (parse_state(optarg, state) != 0)
+				return fail(cmd, CAIRN_EFIELD, "--state: "
+				    "unknown state '%.40s' (want QUEUED, "
+				    "DELIVERED, GUARANTEED, ANSWERED, OVERDUE, "
+				    "REDIRECTED, WITHDRAWN, REJECTED or "
+				    "FAILED)", optarg);
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			help_exit(cmd);
+		default:
+			bad_option(cmd, ch, argv);
+		}
+	}
+	if (optind != argc)
+		usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (function != NULL && (rc = cairn_valid_function(function)) != 0)
+		return fail(cmd, rc, "--function: %s", cairn_strerror(rc));
+	if (connect_daemon(g, cmd, &c) != 0)
+		return 1;
+	if ((rc = cairn_client_cases(c, which, function, state, &cases,
+	    &n)) != 0) {
+		fail_client(c, cmd, rc);
+		goto out;
+	}
+	if (json) {
+		if ((arr = json_array()) == NULL) {
+			fail(cmd, -ENOMEM, NULL);
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			if ((o = case_json(&cases[i])) == NULL ||
+			    json_array_append_new(arr, o) != 0) {
+				json_decref(arr);
+				fail(cmd, -ENOMEM, NULL);
+				goto out;
+			}
+		}
+		ret = print_json(arr);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		k = &cases[i];
+		fmt_addr(peer, k->peer_org, k->peer_function);
+		if ((int)strlen(k->state) > w_state)
+			w_state = (int)strlen(k->state);
+		if ((int)strlen(k->function) > w_fn)
+			w_fn = (int)strlen(k->function);
+		if ((int)strlen(peer) > w_peer)
+			w_peer = (int)strlen(peer);
+	}
+	if (n > 0)
+		printf("%-32s  %-8s  %-*s  %-*s  %-*s  %-10s  %s\n", "ID",
+		    "DIR", w_state, "STATE", w_fn, "FUNCTION", w_peer, "PEER",
+		    "DUE", "CONTACT-BY");
+	for (i = 0; i < n; i++) {
+		k = &cases[i];
+		cairn_msgid_format(id, k->request_id);
+		fmt_addr(peer, k->peer_org, k->peer_function);
+		printf("%-32s  %-8s  %-*s  %-*s  %-*s  %-10s  %s\n", id,
+		    k->sent ? "sent" : "received", w_state, k->state, w_fn,
+		    k->function[0] != '\0' ? k->function : "-", w_peer,
+		    peer[0] != '\0' ? peer : "-",
+		    k->due[0] != '\0' ? k->due : "-",
+		    k->contact_by[0] != '\0' ? k->contact_by : "-");
+	}
+	ret = 0;
+out:
+	free(cases);
+	cairn_client_close(c);
+	return ret;
+}
+
+static int
+cmd_cases(int argc, char **argv, const struct global *g)
+{
+	return list_cases(argc, argv, g, CAIRN_CTL_CASES);
+}
+
+static int
+cmd_overdue(int argc, char **argv, const struct global *g)
+{
+	return list_cases(argc, argv, g, CAIRN_CTL_OVERDUE);
 }
 
 /* ---- main ---------------------------------------------------------------- */
