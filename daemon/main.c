@@ -22,6 +22,7 @@
 #include <zmq.h>
 
 #include "daemon/access.h"
+#include "daemon/audit.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/log.h"
@@ -44,6 +45,7 @@ struct cairnd {
 	struct workflow		*wf;
 	struct control		*ctl;
 	struct access		*access;
+	struct audit		*audit;
 	int			 sigfd;
 	int			 quit;
 };
@@ -239,6 +241,7 @@ run(struct cairnd *d)
 			 * and let systemd restart us from what is on disk.
 			 */
 			fatalx("store commit failed: %s", cairn_strerror(rc));
+		(void)audit_tick(d->audit, workflow_now());
 		if (++passes % 1000 == 0) {
 			/* expire old dedup entries now and then */
 			struct store_txn *t;
@@ -354,6 +357,8 @@ main(int argc, char *argv[])
 		    cairn_strerror(rc));
 	if ((rc = workflow_init(&d.wf, d.cfg, d.st, d.x, d.sec, d.book)) != 0)
 		fatalx("workflow: %s", cairn_strerror(rc));
+	if ((rc = audit_init(&d.audit, d.cfg, d.st, d.sec)) != 0)
+		fatalx("audit: %s", cairn_strerror(rc));
 	xport_set_peer_up(d.x, workflow_peer_up, d.wf);
 	if ((rc = mkparent(d.cfg->socket, 0750)) != 0)
 		fatalx("%s: %s", d.cfg->socket, cairn_strerror(rc));
@@ -386,6 +391,7 @@ main(int argc, char *argv[])
 	(void)workflow_audit(d.wf, CAIRN_AUDIT_STOPPED, NULL, NULL, NULL, NULL,
 	    0, -1);
 	(void)workflow_commit(d.wf);
+	(void)audit_shutdown(d.audit, workflow_now());
 	control_shutdown(d.ctl);
 	access_free(d.access);
 	workflow_shutdown(d.wf);

@@ -47,6 +47,7 @@ enum db {
 	DB_AUDIT,
 	DB_META,
 	DB_CASES,
+	DB_CHECKPOINTS,
 	DB_COUNT
 };
 
@@ -62,6 +63,7 @@ static const char *db_names[DB_COUNT] = {
 	[DB_AUDIT] = "audit",
 	[DB_META] = "meta",
 	[DB_CASES] = "cases",
+	[DB_CHECKPOINTS] = "checkpoints",
 };
 
 struct store_txn {
@@ -148,6 +150,9 @@ static int	scan(struct store *st, enum db db,
 static int	out_visit(void *ctx, const MDB_val *k, const MDB_val *v);
 static int	in_visit(void *ctx, const MDB_val *k, const MDB_val *v);
 static int	stats_visit(void *ctx, const MDB_val *k, const MDB_val *v);
+static int	checkpoint_decode(const MDB_val *k, const MDB_val *v,
+		    struct cairn_audit_checkpoint *cp);
+static int	cp_visit(void *ctx, const MDB_val *k, const MDB_val *v);
 
 /* --- errors and byte order --- */
 
@@ -1699,4 +1704,97 @@ abort:
 fail:
 	memset(s, 0, sizeof(*s));
 	return rc;
+}
+
+/* --- checkpoints --- */
+
+int
+store_checkpoint_put(struct store_txn *txn, uint64_t seq, const uint8_t *buf,
+    size_t len)
+{
+	struct cairn_audit_checkpoint cp;
+	uint8_t	 kb[8];
+	MDB_txn	*t;
+	MDB_val	 k, v;
+	int	 rc;
+
+	if ((rc = wr_txn(txn, &t)) != 0)
+		return rc;
+	if (cairn_audit_checkpoint_open(&cp, buf, len) != 0 || cp.seq != seq)
+		return CAIRN_EINVAL;
+	put_be64(kb, seq);
+	k.mv_size = sizeof(kb);
+	k.mv_data = kb;
+	v.mv_size = len;
+	v.mv_data = (void *)buf;
+	return mdb_code(mdb_put(t, txn->st->dbi[DB_CHECKPOINTS], &k, &v,
+	    MDB_NOOVERWRITE));
+}
+
+/* A stored checkpoint decodes and sits under its own seq. */
+static int
+checkpoint_decode(const MDB_val *k, const MDB_val *v,
+    struct cairn_audit_checkpoint *cp)
+{
+	if (k->mv_size != 8 ||
+	    cairn_audit_checkpoint_open(cp, v->mv_data, v->mv_size) != 0 ||
+	    cp->seq != get_be64(k->mv_data)) {
+		memset(cp, 0, sizeof(*cp));
+		return CAIRN_ECORRUPT;
+	}
+	return 0;
+}
+
+int
+store_checkpoint_last(struct store *st, struct store_txn *txn,
+    struct cairn_audit_checkpoint *cp)
+{
+	MDB_txn		*t;
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	int		 rc;
+
+	memset(cp, 0, sizeof(*cp));
+	if ((rc = rd_begin(st, txn, &t)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(t, st->dbi[DB_CHECKPOINTS], &c)) != 0) {
+		rc = mdb_code(rc);
+		goto out;
+	}
+	if ((rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) != 0) {
+		rc = mdb_code(rc);
+		goto out;
+	}
+	rc = checkpoint_decode(&k, &v, cp);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	rd_end(txn, t);
+	return rc;
+}
+
+struct cp_each {
+	int	(*fn)(void *, const struct cairn_audit_checkpoint *);
+	void	*arg;
+};
+
+static int
+cp_visit(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+	struct cp_each *ce = ctx;
+	struct cairn_audit_checkpoint cp;
+	int	rc;
+
+	if ((rc = checkpoint_decode(k, v, &cp)) != 0)
+		return rc;
+	return ce->fn(ce->arg, &cp);
+}
+
+int
+store_checkpoint_each(struct store *st,
+    int (*fn)(void *arg, const struct cairn_audit_checkpoint *cp), void *arg)
+{
+	struct cp_each ce = { fn, arg };
+
+	return scan(st, DB_CHECKPOINTS, cp_visit, &ce);
 }

@@ -16,6 +16,7 @@
  *   cases     request msg_id -> struct store_case (the consultation workflow)
  *   meta      "audit.head" -> u64 seq || 32-byte hash; "format" -> u64 (1);
  *             "book.serial" -> u64
+ *   checkpoints u64be(seq) -> signed AuditCheckpoint bytes (proto/audit.h)
  *
  * Every value carries a format version and a BLAKE2b checksum, checked on
  * every read (LMDB 0.9 has no page checksums): a mismatch is
@@ -315,6 +316,35 @@ int	store_audit_head(struct store *st, struct store_txn *txn,
  */
 int	store_audit_each(struct store *st, uint64_t from,
 	    int (*fn)(void *arg, const struct cairn_audit_record *rec),
+	    void *arg) CAIRN_MUSTCHECK;
+
+/* --- checkpoints --- */
+
+/*
+ * Stores signed checkpoint bytes (cairn_audit_checkpoint_sign()) under
+ * seq.  They are kept as signed: the signature is their checksum.
+ * Returns 0, CAIRN_EINVAL (they do not decode or name another seq),
+ * CAIRN_EEXIST (one is stored for seq), CAIRN_ENOSPACE or CAIRN_ESTORE.
+ */
+int	store_checkpoint_put(struct store_txn *txn, uint64_t seq,
+	    const uint8_t *buf, size_t len) CAIRN_MUSTCHECK;
+
+/*
+ * The checkpoint with the highest seq, decoded (its signature is not
+ * checked here).  txn may be NULL.  Returns 0, CAIRN_ENOTFOUND,
+ * CAIRN_ECORRUPT (does not decode, or sits under another seq) or
+ * CAIRN_ESTORE.
+ */
+int	store_checkpoint_last(struct store *st, struct store_txn *txn,
+	    struct cairn_audit_checkpoint *cp) CAIRN_MUSTCHECK;
+
+/*
+ * Calls fn for every checkpoint in seq order, each decoded as by
+ * store_checkpoint_last(), until fn returns non-zero (then returned).
+ * Uses one read transaction.
+ */
+int	store_checkpoint_each(struct store *st,
+	    int (*fn)(void *arg, const struct cairn_audit_checkpoint *cp),
 	    void *arg) CAIRN_MUSTCHECK;
 
 /* --- meta --- */

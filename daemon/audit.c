@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audit: signed checkpoints of the audit chain (see audit.h).
+ *
+ * The schedule is kept in memory (last checkpoint's seq and time) and
+ * read back from the store at start.  Signing happens in a write
+ * transaction of its own after the pass's commit: the head it reads is
+ * durable, and a full map while storing a checkpoint loses only that
+ * checkpoint, which the next pass tries again.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/audit.h"
+#include "daemon/log.h"
+#include "proto/audit.h"
+
+struct audit {
+	const struct config	 *cfg;
+	struct store		 *st;
+	const struct cairn_secret *sec;
+	uint64_t		  last_seq;	/* of the last checkpoint */
+	int64_t			  last_ms;	/* when it was signed */
+	struct log_ratelimit	  rl;
+};
+
+static int	checkpoint(struct audit *a, uint64_t seq,
+		    const uint8_t hash[static CAIRN_HASH_BYTES], int64_t now_ms);
+static int	maybe_checkpoint(struct audit *a, int64_t now_ms, int force);
+
+int
+audit_init(struct audit **out, const struct config *cfg, struct store *st,
+    const struct cairn_secret *sec)
+{
+	struct cairn_audit_checkpoint cp;
+	struct audit *a;
+	int	rc;
+
+	*out = NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return -ENOMEM;
+	a->cfg = cfg;
+	a->st = st;
+	a->sec = sec;
+	a->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT("audit checkpoints",
+	    1);
+	rc = store_checkpoint_last(st, NULL, &cp);
+	if (rc == 0) {
+		a->last_seq = cp.seq;
+		a->last_ms = cp.time_ms;
+	} else if (rc == CAIRN_ENOTFOUND) {
+		/* the interval counts from the first start */
+		a->last_ms = 0;
+	} else {
+		free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+/* Signs (seq, hash) and stores the checkpoint in a transaction of its own. */
+static int
+checkpoint(struct audit *a, uint64_t seq,
+    const uint8_t hash[static CAIRN_HASH_BYTES], int64_t now_ms)
+{
+	struct cairn_audit_checkpoint cp;
+	struct cairn_signer signer;
+	struct store_txn *t = NULL;
+	uint8_t	*buf = NULL;
+	size_t	 len;
+	int	 rc;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.seq = seq;
+	memcpy(cp.head_hash, hash, CAIRN_HASH_BYTES);
+	cp.time_ms = now_ms;
+	snprintf(cp.org, sizeof(cp.org), "%s", a->cfg->org);
+	if ((rc = cairn_keyfile_signer(a->sec, now_ms, &signer)) != 0 ||
+	    (rc = cairn_audit_checkpoint_sign(&cp, &signer, &buf,
+	    &len)) != 0)
+		goto out;
+	if ((rc = store_begin(a->st, &t)) != 0)
+		goto out;
+	if ((rc = store_checkpoint_put(t, seq, buf, len)) != 0) {
+		store_abort(t);
+		goto out;
+	}
+	rc = store_commit(t);
+out:
+	free(buf);
+	if (rc != 0) {
+		if (log_ratelimit(&a->rl, now_ms))
+			log_warnx("audit: cannot store checkpoint seq=%" PRIu64
+			    ": %s", seq, cairn_strerror(rc));
+		return rc;
+	}
+	a->last_seq = seq;
+	a->last_ms = now_ms;
+	log_debug("audit: checkpoint seq=%" PRIu64 " head=%02x%02x%02x%02x…",
+	    seq, hash[0], hash[1], hash[2], hash[3]);
+	return 0;
+}
+
+static int
+maybe_checkpoint(struct audit *a, int64_t now_ms, int force)
+{
+	uint8_t	 hash[CAIRN_HASH_BYTES];
+	uint64_t seq;
+	int	 rc;
+
+	if (a->last_ms == 0)
+		a->last_ms = now_ms;
+	if ((rc = store_audit_head(a->st, NULL, &seq, hash)) != 0) {
+		if (log_ratelimit(&a->rl, now_ms))
+			log_warnx("audit: cannot read the chain's head: %s",
+			    cairn_strerror(rc));
+		return rc;
+	}
+	if (seq <= a->last_seq)
+		return 0;
+	if (!force && seq - a->last_seq < a->cfg->checkpoint_records &&
+	    now_ms - a->last_ms < (int64_t)a->cfg->checkpoint_seconds * 1000)
+		return 0;
+	return checkpoint(a, seq, hash, now_ms);
+}
+
+int
+audit_tick(struct audit *a, int64_t now_ms)
+{
+	return maybe_checkpoint(a, now_ms, 0);
+}
+
+int
+audit_shutdown(struct audit *a, int64_t now_ms)
+{
+	int	rc;
+
+	if (a == NULL)
+		return 0;
+	rc = maybe_checkpoint(a, now_ms, 1);
+	free(a);
+	return rc;
+}

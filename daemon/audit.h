@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audit: signed checkpoints of the daemon's audit chain.
+ *
+ * The records themselves are appended by the workflow (workflow_audit(),
+ * store_audit_append()) in the transaction of the change they record.
+ * This module signs the chain's committed head with the organisation's
+ * signing key every checkpoint_records records or checkpoint_interval,
+ * whichever comes first, and once more at a clean shutdown, and stores
+ * the checkpoint (store_checkpoint_put()).  A checkpoint only ever names
+ * a head that is already durable.
+ *
+ * Not for: verifying the chain (proto/audit.h, `cairn audit verify`).
+ */
+#ifndef CAIRN_DAEMON_AUDIT_H
+#define CAIRN_DAEMON_AUDIT_H
+
+#include <stdint.h>
+
+#include "daemon/config.h"
+#include "daemon/store.h"
+#include "keys/keyfile.h"
+#include "proto/error.h"
+
+struct audit;
+
+/*
+ * Borrowed pointers: cfg, st and sec must outlive the module.  Reads the
+ * last stored checkpoint, so that the schedule carries on across restarts.
+ * Returns 0, CAIRN_ECORRUPT (the last checkpoint does not decode),
+ * CAIRN_ESTORE or -ENOMEM.
+ */
+int	audit_init(struct audit **out, const struct config *cfg,
+	    struct store *st, const struct cairn_secret *sec) CAIRN_MUSTCHECK;
+
+/*
+ * Called once per pass of the event loop, after the pass's commit: if
+ * checkpoint_records records were committed since the last checkpoint,
+ * or checkpoint_interval has passed and there is at least one new record,
+ * signs the head and stores the checkpoint in a transaction of its own,
+ * so that a failure here never costs the pass its records.
+ * Returns 0 (also when nothing was due), or the error of reading the
+ * head, signing (CAIRN_ENOKEY) or storing (CAIRN_ENOSPACE, CAIRN_ESTORE);
+ * failures are logged here and retried on a later pass.
+ */
+int	audit_tick(struct audit *a, int64_t now_ms);
+
+/*
+ * At a clean shutdown, after the last commit: signs a final checkpoint if
+ * the head moved since the last one, then frees a (NULL is allowed).
+ * Returns 0 or the error as for audit_tick().
+ */
+int	audit_shutdown(struct audit *a, int64_t now_ms);
+
+#endif
