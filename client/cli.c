@@ -1617,10 +1617,12 @@ cmd_answer(int argc, char **argv, const struct global *g)
 		if (parse_seconds(minutes, 24 * 60, &mins) != 0)
 			return fail("answer", CAIRN_EFIELD, "--minutes "
 			    "'%.40s': want 1 to %d", minutes, 24 * 60);
-		if (join[0] == '\0' || check_line("answer", "--join", join,
-		    CAIRN_SHORT_MAX, 0) != 0)
-			return join[0] == '\0' ? fail("answer", CAIRN_ESTRING,
-			    "--join: want a join reference, not empty") : 1;
+		if (join[0] == '\0')
+			return fail("answer", CAIRN_ESTRING, "--join: want a "
+			    "link or a meeting code, not empty");
+		if (check_line("answer", "--join", join, CAIRN_SHORT_MAX,
+		    0) != 0)
+			return 1;
 	}
 
 	if ((p = cairn_payload_new(CAIRN_KIND_RESPONSE)) == NULL)
