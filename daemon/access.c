@@ -115,11 +115,13 @@ access_roles(const struct access *a, int64_t uid, int64_t gid,
 	memset(r, 0, sizeof(*r));
 	if (uid < 0)
 		return;
-	if (!a->configured) {
-		if (uid == 0 || uid == a->self_uid)
-			r->admin = true;
+	/* the daemon's own user holds its keys and store anyway */
+	if (uid == a->self_uid || (!a->configured && uid == 0)) {
+		r->admin = true;
 		return;
 	}
+	if (!a->configured)
+		return;
 	ngroups = 0;
 	if ((pw = getpwuid((uid_t)uid)) != NULL) {
 		ngroups = MAX_GROUPS;

@@ -5,8 +5,9 @@
  * The [access] section of the configuration maps Unix users and groups to
  * roles: each of the organisation's functions (send, read and answer as
  * that function), "auditor" (metadata and audit, never content) and
- * "admin" (everything operational).  Without an [access] section only root
- * and the daemon's own user may use the socket, as admin.
+ * "admin" (everything operational).  The daemon's own user is always
+ * admin; without an [access] section root is too, and nobody else has a
+ * role.
  *
  * Names are resolved to ids when the rules are loaded (at start and on
  * SIGHUP); a caller's groups are its primary group from the socket's peer

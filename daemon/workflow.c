@@ -364,6 +364,8 @@ case_local_reply(struct workflow *wf, const struct cairn_ctl_request *req,
 			return CAIRN_ESTATE;
 		}
 		if (c->state == STORE_CASE_WITHDRAWN ||
+		    c->state == STORE_CASE_ANSWERED ||
+		    c->state == STORE_CASE_REDIRECTED ||
 		    c->state == STORE_CASE_REJECTED ||
 		    c->state == STORE_CASE_FAILED) {
 			snprintf(err, errlen, "the request is %s and cannot "
@@ -502,7 +504,8 @@ case_peer_reply(struct workflow *wf, const struct cairn_header *h,
 		c->state = STORE_CASE_ANSWERED;
 		return 0;
 	case CAIRN_KIND_WITHDRAWAL:
-		if (c->sent || c->state == STORE_CASE_WITHDRAWN)
+		if (c->sent || (c->state != STORE_CASE_DELIVERED &&
+		    c->state != STORE_CASE_GUARANTEED))
 			return CAIRN_ESTATE;
 		c->state = STORE_CASE_WITHDRAWN;
 		return 0;

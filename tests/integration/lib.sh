@@ -125,15 +125,26 @@ pid_of() {
 	cat "$T/run/$1.pid" 2>/dev/null
 }
 
+faketime_lib() {
+	local f
+	for f in /usr/lib/*/faketime/libfaketime.so.1 \
+	    /usr/lib/faketime/libfaketime.so.1; do
+		[ -e "$f" ] && { echo "$f"; return; }
+	done
+	die "libfaketime not found (apt-get install faketime)"
+}
+
 # start ORG: runs cairnd in the background and waits until it is ready.
 start() {
 	local org=$1 i pid before
 	before=$(grep -c "ready on" "$T/log/$org.log" 2>/dev/null)
 	# CLOCK (e.g. +10d) runs the daemon with a shifted clock (faketime)
 	if [ -n "${CLOCK:-}" ]; then
+		# preloaded directly, so that $! is cairnd itself
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-		    faketime -f "$CLOCK" "$CAIRND" -c "$T/$org.conf" \
-		    >>"$T/log/$org.log" 2>&1 &
+		    LD_PRELOAD="$(faketime_lib)" FAKETIME="$CLOCK" \
+		    FAKETIME_DONT_FAKE_MONOTONIC=1 \
+		    "$CAIRND" -c "$T/$org.conf" >>"$T/log/$org.log" 2>&1 &
 	else
 		"$CAIRND" -c "$T/$org.conf" >>"$T/log/$org.log" 2>&1 &
 	fi
