@@ -42,15 +42,44 @@ say "6. UPH's inbox: the request has arrived"
 run "$CAIRN" -s "$T/run/alingsas.uph.sock" inbox
 say "7. A clinician at UPH opens it (only UPH can decrypt it; the read is audited)"
 run "$CAIRN" -s "$T/run/alingsas.uph.sock" show "$id"
-say "8. A request to a function that does not exist is refused by the receiver with a signed nack"
+say "8. UPH promises contact: a contact guarantee within the guarantee period (working days, Swedish holidays excluded)"
+due=$(c alingsas.uph cases --json | /usr/bin/python3 -c '
+import json, sys
+print([x for x in json.load(sys.stdin) if x["id"] == sys.argv[1]][0]["due"])' "$id")
+echo "   the guarantee is due by $due"
+run "$CAIRN" -s "$T/run/alingsas.uph.sock" guarantee "$id" --contact-by "$due" --channel video --note "Vi kontaktar vårdnadshavaren."
+sleep 0.5
+say "9. UPH answers with advice and invites to a digital meeting"
+run "$CAIRN" -s "$T/run/alingsas.uph.sock" answer "$id" --advice "Boka ett samtal med skolkurator; vi ses på video." --level first-line --meeting "${due}T10:00" --minutes 45 --join "uph-rum-4711"
+for i in $(seq 1 50); do
+	c lerum.elevhalsa cases --json | grep -q ANSWERED && break
+	sleep 0.1
+done
+say "10. Both sides see the same case, ANSWERED"
+run "$CAIRN" -s "$T/run/lerum.elevhalsa.sock" cases
+run "$CAIRN" -s "$T/run/alingsas.uph.sock" cases
+say "11. A request that nobody guarantees goes OVERDUE (social services have a 5-working-day period; we look at it with the daemons' clocks ten days ahead, through faketime)"
+late=$(request alingsas.soc/mottagning)
+wait_state lerum.elevhalsa "$late" DELIVERED
+stop lerum.elevhalsa
+stop alingsas.soc
+CLOCK=+10d start lerum.elevhalsa
+CLOCK=+10d start alingsas.soc
+run "$CAIRN" -s "$T/run/lerum.elevhalsa.sock" overdue
+run "$CAIRN" -s "$T/run/alingsas.soc.sock" overdue
+stop lerum.elevhalsa
+stop alingsas.soc
+start lerum.elevhalsa
+start alingsas.soc
+say "12. A request to a function that does not exist is refused by the receiver with a signed nack"
 bad=$(request alingsas.uph/nosuch)
 wait_state lerum.elevhalsa "$bad" REJECTED
 run "$CAIRN" -s "$T/run/lerum.elevhalsa.sock" status "$bad"
-say "9. The audit trail on both sides (metadata only: ids, addresses, hashes, never content)"
+say "13. The audit trail on both sides (metadata only: ids, addresses, hashes, never content)"
 for org in lerum.elevhalsa alingsas.uph; do
 	stop "$org"
 	echo "-- $org"
 	"$BIN/tests/auditdump" "$T/state/$org" | sed 's/^/    /'
 done
 stop alingsas.soc
-say "Done: request delivered with a signed receipt, refused input explained, every step audited."
+say "Done: request -> guarantee -> answer with a meeting, an overdue request seen on both sides, refused input explained, every step audited."
