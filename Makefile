@@ -52,7 +52,8 @@ TEST_LIBS	= $(eval TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS)))$(TES
 
 WARN		:= -Wall -Wextra -Werror -Wformat=2 -Wshadow \
 		   -Wstrict-prototypes -Wmissing-prototypes -Wvla
-HARDEN		:= -fstack-protector-strong -fPIE
+# -fPIC rather than -fPIE: the same objects go into libcairn.so
+HARDEN		:= -fstack-protector-strong -fPIC
 ifneq ($(SANITIZE),1)
 HARDEN		+= -D_FORTIFY_SOURCE=2
 endif
@@ -84,6 +85,8 @@ LIB_OBJS	:= $(B)/gen/proto/cairn.pb-c.o \
 		   $(CLIENT_SRCS:%.c=$(B)/%.o)
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/%.o)
 LIBCAIRN	:= $(B)/libcairn.a
+SOVERSION	:= 0
+LIBCAIRN_SO	:= $(B)/libcairn.so.$(VERSION)
 # The daemon's modules as an archive, so that a unit test links only the
 # modules it uses.
 LIBCAIRND	:= $(B)/libcairnd.a
@@ -148,7 +151,7 @@ all: deps
 
 TOOLS		:= $(B)/tests/peertool $(B)/tests/auditdump
 
-build: $(LIBCAIRN) $(PROGS) $(EXAMPLES) $(TOOLS)
+build: $(LIBCAIRN) $(LIBCAIRN_SO) $(PROGS) $(EXAMPLES) $(TOOLS)
 
 # ---- compile ----------------------------------------------------------------
 
@@ -160,11 +163,20 @@ $(GEN_C) $(GEN_H) &: proto/cairn.proto
 # protoc-c's output is not ours to fix: it trips -Wmissing-prototypes-free
 # but not -Wshadow/-Wunused clean on every version, so those two are
 # relaxed for the generated file only.
-$(B)/gen/proto/cairn.pb-c.o: $(GEN_C) $(GEN_H)
+$(B)/gen/proto/cairn.pb-c.o: $(GEN_C) $(GEN_H) $(B)/.cflags
 	$(quiet) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-parameter -Wno-shadow -c -o $@ $<
 
-$(B)/%.o: %.c $(GEN_H)
+# Objects depend on the flags they were built with, so that a change of
+# flags (or of SANITIZE) rebuilds them.
+$(B)/.cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(ALL_CFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS)' > $@
+
+.PHONY: FORCE
+FORCE:
+
+$(B)/%.o: %.c $(GEN_H) $(B)/.cflags
 	$(quiet) CC $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -172,6 +184,13 @@ $(B)/%.o: %.c $(GEN_H)
 $(LIBCAIRN): $(LIB_OBJS)
 	$(quiet) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBCAIRN_SO): $(LIB_OBJS)
+	$(quiet) LD $@
+	$(Q)$(CC) -shared $(SANFLAGS) -Wl,-soname,libcairn.so.$(SOVERSION) \
+		-Wl,-z,relro,-z,now -o $@ $^ $(PKG_LIBS)
+	$(Q)ln -sf libcairn.so.$(VERSION) $(B)/libcairn.so.$(SOVERSION)
+	$(Q)ln -sf libcairn.so.$(SOVERSION) $(B)/libcairn.so
 
 $(LIBCAIRND): $(DAEMON_OBJS)
 	$(quiet) AR $@
@@ -345,16 +364,27 @@ $(FUZZ_B)/mkseeds: $(FUZZ_B)/tests/fuzz/mkseeds.o $(FUZZ_B)/libcairn-fuzz.a
 
 INSTALL_HEADERS	:= client/cairn.h proto/error.h proto/kind.h proto/payload.h \
 		   proto/validate.h proto/control.h proto/sig.h
+DATADIR		?= $(PREFIX)/share
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
+COMPLETIONDIR	?= $(DATADIR)/bash-completion/completions
 
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/cairn \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(DATADIR)/doc/cairn
 	install -m 0755 $(B)/cairn-keys $(B)/cairn $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/cairnd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(LIBCAIRN) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(LIBCAIRN_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libcairn.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libcairn.so.$(SOVERSION)
+	ln -sf libcairn.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libcairn.so
 	install -m 0644 keys/cairn-keys.1 client/cairn.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 client/libcairn.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 daemon/cairnd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 daemon/cairnd.8 $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
@@ -362,16 +392,30 @@ install: build
 		client/cairn.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/cairn.pc
 	for h in $(INSTALL_HEADERS); do \
 		install -D -m 0644 $$h $(DESTDIR)$(INCLUDEDIR)/cairn/$$h; done
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' systemd/cairnd@.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/cairnd@.service
+	install -m 0644 systemd/cairn.sysusers $(DESTDIR)$(SYSUSERSDIR)/cairn.conf
+	install -m 0644 systemd/cairn.tmpfiles $(DESTDIR)$(TMPFILESDIR)/cairn.conf
+	install -m 0644 client/cairn.bash-completion $(DESTDIR)$(COMPLETIONDIR)/cairn
+	install -m 0644 systemd/cairnd.conf.example client/example-send.c \
+		$(DESTDIR)$(DATADIR)/doc/cairn/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cairn-keys $(DESTDIR)$(BINDIR)/cairn \
 		$(DESTDIR)$(SBINDIR)/cairnd $(DESTDIR)$(LIBDIR)/libcairn.a \
+		$(DESTDIR)$(LIBDIR)/libcairn.so $(DESTDIR)$(LIBDIR)/libcairn.so.$(SOVERSION) \
+		$(DESTDIR)$(LIBDIR)/libcairn.so.$(VERSION) \
 		$(DESTDIR)$(MANDIR)/man1/cairn-keys.1 \
 		$(DESTDIR)$(MANDIR)/man1/cairn.1 \
+		$(DESTDIR)$(MANDIR)/man3/libcairn.3 \
 		$(DESTDIR)$(MANDIR)/man5/cairnd.conf.5 \
 		$(DESTDIR)$(MANDIR)/man8/cairnd.8 \
-		$(DESTDIR)$(LIBDIR)/pkgconfig/cairn.pc
-	rm -rf $(DESTDIR)$(INCLUDEDIR)/cairn
+		$(DESTDIR)$(LIBDIR)/pkgconfig/cairn.pc \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/cairnd@.service \
+		$(DESTDIR)$(SYSUSERSDIR)/cairn.conf \
+		$(DESTDIR)$(TMPFILESDIR)/cairn.conf \
+		$(DESTDIR)$(COMPLETIONDIR)/cairn
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/cairn $(DESTDIR)$(DATADIR)/doc/cairn
 
 clean:
 	rm -rf build
