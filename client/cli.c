@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "client/cairn.h"
+#include "client/cli_audit.h"
 #include "proto/workdays.h"
 
 #define PROG		"cairn"
@@ -159,6 +160,7 @@ static const struct cmd commands[] = {
 	{ "withdraw",	cmd_withdraw,	"withdraw a request sent from here" },
 	{ "cases",	cmd_cases,	"list requests and their states" },
 	{ "overdue",	cmd_overdue,	"list cases past their guarantee" },
+	{ "audit",	cairn_cli_audit, "check and export the audit trail" },
 	{ "help",	cmd_help,	"list the commands" },
 };
 

@@ -633,8 +633,17 @@ cairn_audit_verifier_bad_record(struct cairn_audit_verifier *v,
 	verifier_begin(v);
 	if (v->broken)
 		return CAIRN_ECORRUPT;
-	return chain_fault(v, CAIRN_AUDIT_FAULT_RECORD,
-	    at_seq != 0 ? at_seq : v->next_seq, code);
+	return chain_fault(v, code == CAIRN_ECORRUPT ? CAIRN_AUDIT_FAULT_HASH :
+	    CAIRN_AUDIT_FAULT_RECORD, at_seq != 0 ? at_seq : v->next_seq,
+	    code);
+}
+
+int
+cairn_audit_verifier_bad_checkpoint(struct cairn_audit_verifier *v,
+    uint64_t at_seq, int code)
+{
+	set_fault(v, CAIRN_AUDIT_FAULT_SIGNATURE, at_seq, code);
+	return code;
 }
 
 void

@@ -223,9 +223,19 @@ int	cairn_audit_verifier_record(struct cairn_audit_verifier *v,
 /*
  * The next record could not be decoded (code from cairn_audit_open() or
  * an export parser); at_seq is where it was found (its key), or 0 to use
- * the seq that was due.  Always returns CAIRN_ECORRUPT.
+ * the seq that was due.  CAIRN_ECORRUPT (a record that decodes but whose
+ * hash does not match) is kept as CAIRN_AUDIT_FAULT_HASH, anything else
+ * as CAIRN_AUDIT_FAULT_RECORD.  Always returns CAIRN_ECORRUPT.
  */
 int	cairn_audit_verifier_bad_record(struct cairn_audit_verifier *v,
+	    uint64_t at_seq, int code);
+
+/*
+ * A stored checkpoint at at_seq could not be decoded (code from
+ * cairn_audit_checkpoint_open()): kept as CAIRN_AUDIT_FAULT_SIGNATURE.
+ * Returns code.
+ */
+int	cairn_audit_verifier_bad_checkpoint(struct cairn_audit_verifier *v,
 	    uint64_t at_seq, int code);
 
 /*
