@@ -859,6 +859,9 @@ print_result(const char *label, const struct cairn_audit_result *r,
 		    "checkpoint\n", r->unsigned_records);
 	if (r->fault == CAIRN_AUDIT_FAULT_NONE)
 		printf("result: sound\n");
+	else if (r->code == CAIRN_ECORRUPT)
+		printf("result: FAILED at seq %" PRIu64 ": %s\n", r->bad_seq,
+		    cairn_audit_fault_name(r->fault));
 	else
 		printf("result: FAILED at seq %" PRIu64 ": %s (%s)\n",
 		    r->bad_seq, cairn_audit_fault_name(r->fault),
@@ -1954,7 +1957,7 @@ cmd_reconcile(int argc, char **argv)
 		printf("%s: %s: %" PRIu64 " records", ef[i].path, rs.org[i],
 		    res[i].records);
 		if (res[i].fault == CAIRN_AUDIT_FAULT_NONE)
-			printf(", chain sound, %" PRIu64 " checkpoints%s\n",
+			printf(", chain sound, checkpoints: %" PRIu64 "%s\n",
 			    res[i].checkpoints, res[i].unsigned_records ?
 			    " (records after the last are unsigned)" : "");
 		else {
