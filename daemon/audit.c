@@ -3,7 +3,9 @@
  * audit: signed checkpoints of the audit chain (see audit.h).
  *
  * The schedule is kept in memory (last checkpoint's seq and time) and
- * read back from the store at start.  Signing happens in a write
+ * read back from the store at start.  The first pass that has a record
+ * after the last checkpoint signs one at once, so that what a crash left
+ * unsigned, and the start itself, are covered without waiting.  Signing happens in a write
  * transaction of its own after the pass's commit: the head it reads is
  * durable, and a full map while storing a checkpoint loses only that
  * checkpoint, which the next pass tries again.
@@ -24,6 +26,7 @@ struct audit {
 	const struct cairn_secret *sec;
 	uint64_t		  last_seq;	/* of the last checkpoint */
 	int64_t			  last_ms;	/* when it was signed */
+	int			  at_start;	/* none signed since start */
 	struct log_ratelimit	  rl;
 };
 
@@ -47,6 +50,7 @@ audit_init(struct audit **out, const struct config *cfg, struct store *st,
 	a->sec = sec;
 	a->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT("audit checkpoints",
 	    1);
+	a->at_start = 1;
 	rc = store_checkpoint_last(st, NULL, &cp);
 	if (rc == 0) {
 		a->last_seq = cp.seq;
@@ -122,10 +126,13 @@ maybe_checkpoint(struct audit *a, int64_t now_ms, int force)
 	}
 	if (seq <= a->last_seq)
 		return 0;
-	if (!force && seq - a->last_seq < a->cfg->checkpoint_records &&
+	if (!force && !a->at_start &&
+	    seq - a->last_seq < a->cfg->checkpoint_records &&
 	    now_ms - a->last_ms < (int64_t)a->cfg->checkpoint_seconds * 1000)
 		return 0;
-	return checkpoint(a, seq, hash, now_ms);
+	if ((rc = checkpoint(a, seq, hash, now_ms)) == 0)
+		a->at_start = 0;
+	return rc;
 }
 
 int

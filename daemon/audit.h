@@ -5,7 +5,8 @@
  * The records themselves are appended by the workflow (workflow_audit(),
  * store_audit_append()) in the transaction of the change they record.
  * This module signs the chain's committed head with the organisation's
- * signing key every checkpoint_records records or checkpoint_interval,
+ * signing key once right after start (covering whatever a crash left
+ * unsigned), then every checkpoint_records records or checkpoint_interval,
  * whichever comes first, and once more at a clean shutdown, and stores
  * the checkpoint (store_checkpoint_put()).  A checkpoint only ever names
  * a head that is already durable.
@@ -35,10 +36,11 @@ int	audit_init(struct audit **out, const struct config *cfg,
 
 /*
  * Called once per pass of the event loop, after the pass's commit: if
- * checkpoint_records records were committed since the last checkpoint,
- * or checkpoint_interval has passed and there is at least one new record,
- * signs the head and stores the checkpoint in a transaction of its own,
- * so that a failure here never costs the pass its records.
+ * there are records after the last checkpoint and this is the first
+ * checkpoint since audit_init(), or checkpoint_records records were
+ * committed since the last one, or checkpoint_interval has passed, signs
+ * the head and stores the checkpoint in a transaction of its own, so
+ * that a failure here never costs the pass its records.
  * Returns 0 (also when nothing was due), or the error of reading the
  * head, signing (CAIRN_ENOKEY) or storing (CAIRN_ENOSPACE, CAIRN_ESTORE);
  * failures are logged here and retried on a later pass.

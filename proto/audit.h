@@ -7,6 +7,12 @@
  * functional addresses on both sides, a reason code and, for reads, the
  * local uid.  Never content, never personal data.  Record n carries the
  * hash of record n-1; its own hash covers that and all its fields.
+ *
+ * Also here, because auditors of another organisation must be able to
+ * check them without a daemon: checkpoints (the organisation's signature
+ * over a sequence number and the head hash), a verifier that walks a
+ * chain and names its first bad record and why, the export line formats
+ * (JSON lines, CSV) and the reconciliation of two organisations' exports.
  */
 #ifndef CAIRN_PROTO_AUDIT_H
 #define CAIRN_PROTO_AUDIT_H

@@ -1475,36 +1475,43 @@ test_audit_daemon_checkpoints(void **state)
 	append(st, 1);
 	assert_int_equal(audit_shutdown(a, NOW + 80000), 0);
 
+	/* at start, then every 3 records, by time, at shutdown */
 	memset(&c, 0, sizeof(c));
 	strcpy(c.org, ORG_A);
 	assert_int_equal(store_checkpoint_each(st, gather_cp, &c), 0);
-	assert_int_equal(c.ncp, 5);
-	assert_int_equal(c.cp[0].seq, 3);
-	assert_int_equal(c.cp[1].seq, 6);
-	assert_int_equal(c.cp[2].seq, 9);
-	assert_int_equal(c.cp[3].seq, 11);
-	assert_int_equal(c.cp[3].time_ms, NOW + 70000);
-	assert_int_equal(c.cp[4].seq, 12);
+	assert_int_equal(c.ncp, 6);
+	assert_int_equal(c.cp[0].seq, 1);
+	assert_int_equal(c.cp[1].seq, 4);
+	assert_int_equal(c.cp[2].seq, 7);
+	assert_int_equal(c.cp[3].seq, 10);
+	assert_int_equal(c.cp[4].seq, 11);
+	assert_int_equal(c.cp[4].time_ms, NOW + 70000);
+	assert_int_equal(c.cp[5].seq, 12);
 	assert_int_equal(store_audit_each(st, 1, gather_rec, &c), 0);
 	assert_int_equal(c.n, 12);
 	assert_int_equal(verify(f, &c, &res), 0);
-	assert_int_equal(res.checkpoints, 5);
+	assert_int_equal(res.checkpoints, 6);
 	assert_int_equal(res.unsigned_records, 0);
 
-	/* a restart carries on from the stored schedule */
+	/* a restart signs what came since (a crash's tail) at once, then
+	 * carries on from the stored schedule */
 	assert_int_equal(audit_init(&a, &cfg, st, f->sec[0]), 0);
 	append(st, 2);
 	assert_int_equal(audit_tick(a, NOW + 80001), 0);
 	assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
-	assert_int_equal(c.cp[0].seq, 12);
+	assert_int_equal(c.cp[0].seq, 14);
 	append(st, 1);
 	assert_int_equal(audit_tick(a, NOW + 80002), 0);
 	assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
-	assert_int_equal(c.cp[0].seq, 15);
+	assert_int_equal(c.cp[0].seq, 14);
+	append(st, 2);
+	assert_int_equal(audit_tick(a, NOW + 80003), 0);
+	assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
+	assert_int_equal(c.cp[0].seq, 17);
 	/* nothing new: no checkpoint at shutdown */
 	assert_int_equal(audit_shutdown(a, NOW + 90000), 0);
 	assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
-	assert_int_equal(c.cp[0].seq, 15);
+	assert_int_equal(c.cp[0].seq, 17);
 	assert_int_equal(audit_shutdown(NULL, NOW), 0);
 	store_close(st);
 }
