@@ -77,7 +77,8 @@ GEN_C		:= $(B)/gen/proto/cairn.pb-c.c
 GEN_H		:= $(B)/gen/proto/cairn.pb-c.h
 PROTO_SRCS	:= $(wildcard proto/*.c)
 KEYS_SRCS	:= $(filter-out keys/cairn-keys.c,$(wildcard keys/*.c))
-CLIENT_SRCS	:= $(filter-out client/cli.c client/example-%.c,$(wildcard client/*.c))
+CLIENT_SRCS	:= $(filter-out client/cli.c client/cli_%.c client/example-%.c,$(wildcard client/*.c))
+CLI_OBJS	:= $(patsubst %.c,$(B)/%.o,client/cli.c $(wildcard client/cli_*.c))
 DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 
 LIB_OBJS	:= $(B)/gen/proto/cairn.pb-c.o \
@@ -204,7 +205,7 @@ $(B)/cairnd: $(B)/daemon/main.o $(DAEMON_OBJS) $(LIBCAIRN)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/cairn: $(B)/client/cli.o $(LIBCAIRN)
+$(B)/cairn: $(CLI_OBJS) $(LIBCAIRN)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

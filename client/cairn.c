@@ -525,6 +525,28 @@ cairn_client_ping(struct cairn_client *c)
 	return 0;
 }
 
+int
+cairn_client_stats(struct cairn_client *c, struct cairn_ctl_stats *out)
+{
+	struct cairn_ctl_request req;
+	struct cairn_ctl_reply rep;
+	int	rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&req, 0, sizeof(req));
+	req.command = CAIRN_CTL_STATS;
+	if ((rc = call(c, &req, &rep)) != 0)
+		return rc;
+	if (!rep.has_stats) {
+		cairn_ctl_reply_clear(&rep);
+		return CAIRN_EPROTO;
+	}
+	*out = rep.stats;
+	rep.stats.peers = NULL;		/* now the caller's */
+	cairn_ctl_reply_clear(&rep);
+	return 0;
+}
+
 void
 cairn_msgid_format(char out[static CAIRN_MSGID_HEX_BYTES],
     const uint8_t id[static CAIRN_MSG_ID_BYTES])

@@ -182,6 +182,16 @@ int	cairn_client_show(struct cairn_client *c,
 	    CAIRN_MUSTCHECK;
 
 /*
+ * Operational figures of the daemon: queue depths, delivered/rejected/
+ * failed counts, retries, in-flight, oldest queued message, per-peer
+ * reachability, audit head, book serial and expiry, key expiry.  Metadata
+ * only.  out->peers is malloc'ed; free it with free().
+ * Returns 0, CAIRN_EDENIED, CAIRN_ETIMEOUT, CAIRN_EPROTO or -errno.
+ */
+int	cairn_client_stats(struct cairn_client *c, struct cairn_ctl_stats *out)
+	    CAIRN_MUSTCHECK;
+
+/*
  * Asks the daemon to answer.  Returns 0, CAIRN_ETIMEOUT, CAIRN_EPROTO,
  * -errno, or the daemon's refusal.
  */

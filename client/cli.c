@@ -69,6 +69,13 @@ static const struct {
 	{ "withdraw",	"withdraw -R text id" },
 	{ "cases",	"cases [-j] [-f function] [-S state]" },
 	{ "overdue",	"overdue [-j] [-f function]" },
+	{ "stats",	"stats [-j]" },
+	{ "audit",	"audit verify [-k keyfile | -b book -F fedkey] "
+			"[-d dir | -e file]" },
+	{ "audit",	"audit export [-d dir] [-S time] [-U time] "
+			"[-f jsonl|csv] [-o file]" },
+	{ "audit",	"audit trace [-b book -F fedkey] [-d dir] id" },
+	{ "audit",	"audit reconcile -b book -F fedkey a-export b-export" },
 	{ "help",	"help" },
 	{ "-V",		"-V" },
 };
@@ -145,6 +152,7 @@ static int	 cmd_redirect(int, char **, const struct global *);
 static int	 cmd_answer(int, char **, const struct global *);
 static int	 cmd_withdraw(int, char **, const struct global *);
 static int	 cmd_cases(int, char **, const struct global *);
+static int	 cmd_stats(int, char **, const struct global *);
 static int	 cmd_overdue(int, char **, const struct global *);
 static int	 cmd_help(int, char **, const struct global *);
 
@@ -160,6 +168,7 @@ static const struct cmd commands[] = {
 	{ "withdraw",	cmd_withdraw,	"withdraw a request sent from here" },
 	{ "cases",	cmd_cases,	"list requests and their states" },
 	{ "overdue",	cmd_overdue,	"list cases past their guarantee" },
+	{ "stats",	cmd_stats,	"queues, counters, peers and health" },
 	{ "audit",	cairn_cli_audit, "check and export the audit trail" },
 	{ "help",	cmd_help,	"list the commands" },
 };
@@ -1868,6 +1877,125 @@ static int
 cmd_overdue(int argc, char **argv, const struct global *g)
 {
 	return list_cases(argc, argv, g, CAIRN_CTL_OVERDUE);
+}
+
+/* ---- stats --------------------------------------------------------------- */
+
+static int
+cmd_stats(int argc, char **argv, const struct global *g)
+{
+	static const struct option longopts[] = {
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	const char *cmd = argv[0];
+	struct cairn_client *c;
+	struct cairn_ctl_stats st;
+	json_t	*o, *peers, *p;
+	char	 head[2 * CAIRN_HASH_BYTES + 1], t1[TIME_BYTES], t2[TIME_BYTES];
+	int64_t	 now = (int64_t)time(NULL) * 1000;
+	size_t	 i;
+	int	 ch, rc, json = 0, ret = 1;
+
+	while ((ch = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			help_exit(cmd);
+		default:
+			bad_option(cmd, ch, argv);
+		}
+	}
+	if (optind != argc)
+		usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (connect_daemon(g, cmd, &c) != 0)
+		return 1;
+	if ((rc = cairn_client_stats(c, &st)) != 0) {
+		fail_client(c, cmd, rc);
+		cairn_client_close(c);
+		return 1;
+	}
+	cairn_sig_hex(head, st.audit_head, CAIRN_HASH_BYTES);
+	if (json) {
+		if ((o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		    "s:s,s:I,s:I,s:I,s:I,s:I}",
+		    "out_queued", (json_int_t)st.out_queued,
+		    "out_delivered", (json_int_t)st.out_delivered,
+		    "out_rejected", (json_int_t)st.out_rejected,
+		    "out_failed", (json_int_t)st.out_failed,
+		    "in_total", (json_int_t)st.in_total,
+		    "in_flight", (json_int_t)st.in_flight,
+		    "retries", (json_int_t)st.retries,
+		    "dedup", (json_int_t)st.dedup,
+		    "oldest_queued_ms", (json_int_t)st.oldest_queued_ms,
+		    "audit_seq", (json_int_t)st.audit_seq,
+		    "audit_head", head,
+		    "book_serial", (json_int_t)st.book_serial,
+		    "book_expires_ms", (json_int_t)st.book_expires_ms,
+		    "sign_key_expires_ms", (json_int_t)st.sign_key_expires_ms,
+		    "box_key_expires_ms", (json_int_t)st.box_key_expires_ms,
+		    "started_ms", (json_int_t)st.started_ms)) == NULL ||
+		    (peers = json_array()) == NULL ||
+		    json_object_set_new(o, "peers", peers) != 0) {
+			fail(cmd, -ENOMEM, NULL);
+			goto out;
+		}
+		for (i = 0; i < st.npeers; i++) {
+			if ((p = json_pack("{s:s,s:b,s:I}", "org",
+			    st.peers[i].org, "reachable",
+			    st.peers[i].reachable, "in_flight",
+			    (json_int_t)st.peers[i].in_flight)) == NULL ||
+			    json_array_append_new(peers, p) != 0) {
+				json_decref(o);
+				fail(cmd, -ENOMEM, NULL);
+				goto out;
+			}
+		}
+		ret = print_json(o);
+		goto out;
+	}
+	printf("outbox         %llu queued, %llu delivered, %llu rejected, "
+	    "%llu failed\n", (unsigned long long)st.out_queued,
+	    (unsigned long long)st.out_delivered,
+	    (unsigned long long)st.out_rejected,
+	    (unsigned long long)st.out_failed);
+	printf("in flight      %llu (retries of queued messages: %llu)\n",
+	    (unsigned long long)st.in_flight, (unsigned long long)st.retries);
+	if (st.oldest_queued_ms > 0)
+		printf("oldest queued  %lld s old\n",
+		    (long long)((now - st.oldest_queued_ms) / 1000));
+	else
+		printf("oldest queued  -\n");
+	printf("inbox          %llu received, %llu ids remembered against "
+	    "duplicates\n", (unsigned long long)st.in_total,
+	    (unsigned long long)st.dedup);
+	printf("audit          %llu records, head %s\n",
+	    (unsigned long long)st.audit_seq, head);
+	fmt_time(t1, st.book_expires_ms);
+	printf("address book   serial %llu, expires %s%s\n",
+	    (unsigned long long)st.book_serial, t1,
+	    st.book_expires_ms - now < 14 * 86400000LL ? "  WARNING: soon" :
+	    "");
+	fmt_time(t1, st.sign_key_expires_ms);
+	fmt_time(t2, st.box_key_expires_ms);
+	printf("keys           signing until %s%s, encryption until %s%s\n", t1,
+	    st.sign_key_expires_ms - now < 30 * 86400000LL ? " (rotate!)" :
+	    "", t2, st.box_key_expires_ms - now < 30 * 86400000LL ?
+	    " (rotate!)" : "");
+	fmt_time(t1, st.started_ms);
+	printf("running since  %s\n", t1);
+	for (i = 0; i < st.npeers; i++)
+		printf("peer           %-30s %-12s %u in flight\n",
+		    st.peers[i].org, st.peers[i].reachable ? "reachable" :
+		    "unreachable", st.peers[i].in_flight);
+	ret = 0;
+out:
+	free(st.peers);
+	cairn_client_close(c);
+	return ret;
 }
 
 /* ---- main ---------------------------------------------------------------- */

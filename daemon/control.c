@@ -148,6 +148,7 @@ answer_clear(struct answer *a)
 	}
 	free(a->rep.infos);
 	free(a->rep.cases);
+	free(a->rep.stats.peers);
 	free(a);
 }
 
@@ -274,6 +275,17 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 	}
 	switch (req->command) {
 	case CAIRN_CTL_PING:
+		goto now;
+	case CAIRN_CTL_STATS:
+		if (!roles.admin && !roles.auditor) {
+			deny(c, a, NULL, "stats are for the admin and auditor "
+			    "roles", uid);
+			goto later;
+		}
+		if ((rc = workflow_stats(c->wf, &a->rep.stats)) != 0)
+			set_error(&a->rep, rc, NULL);
+		else
+			a->rep.has_stats = true;
 		goto now;
 	case CAIRN_CTL_SUBMIT:
 		rc = workflow_submit(c->wf, req, &roles, uid, a->rep.msg_id,

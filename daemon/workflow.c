@@ -51,6 +51,7 @@ struct workflow {
 	size_t			 npeers;
 	int			 window_full;
 	struct log_ratelimit	 rl;
+	int64_t			 started_ms;
 };
 
 struct send_job {
@@ -92,6 +93,7 @@ workflow_init(struct workflow **out, const struct config *cfg,
 	wf->x = x;
 	wf->sec = sec;
 	wf->book = book;
+	wf->started_ms = workflow_now();
 	wf->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT("peer refusals",
 	    LOG_RATELIMIT_BURST);
 	*out = wf;
@@ -1293,6 +1295,114 @@ workflow_timeout(struct workflow *wf, int max_ms)
 	if (next - now < max_ms)
 		return (int)(next - now);
 	return max_ms;
+}
+
+/* ---- stats ---------------------------------------------------------------- */
+
+static int
+stats_out(void *arg, const struct store_out *o)
+{
+	struct cairn_ctl_stats *s = arg;
+
+	switch (o->state) {
+	case STORE_OUT_QUEUED:
+		s->out_queued++;
+		if (o->attempts > 1)
+			s->retries += o->attempts - 1;
+		if (s->oldest_queued_ms == 0 ||
+		    o->created_ms < s->oldest_queued_ms)
+			s->oldest_queued_ms = o->created_ms;
+		break;
+	case STORE_OUT_DELIVERED:
+		s->out_delivered++;
+		break;
+	case STORE_OUT_REJECTED:
+		s->out_rejected++;
+		break;
+	case STORE_OUT_FAILED:
+		s->out_failed++;
+		break;
+	}
+	return 0;
+}
+
+struct peers_ctx {
+	struct workflow		*wf;
+	struct cairn_ctl_stats	*s;
+	int			 rc;
+};
+
+static void
+stats_peer(void *arg, const char *org, int reachable)
+{
+	struct peers_ctx *x = arg;
+	struct cairn_ctl_peer *np, *p;
+	size_t	i;
+
+	if (x->rc != 0 || x->s->npeers >= CAIRN_CTL_PEERS_MAX)
+		return;
+	np = reallocarray(x->s->peers, x->s->npeers + 1, sizeof(*np));
+	if (np == NULL) {
+		x->rc = -ENOMEM;
+		return;
+	}
+	x->s->peers = np;
+	p = &np[x->s->npeers++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->org, sizeof(p->org), "%s", org);
+	p->reachable = reachable;
+	for (i = 0; i < x->wf->npeers; i++)
+		if (strcmp(x->wf->peers[i].org, org) == 0)
+			p->in_flight = (uint32_t)x->wf->peers[i].n;
+	x->s->in_flight += p->in_flight;
+}
+
+/* The latest end of a key of ours valid now, as the book lists them. */
+static int64_t
+key_expiry(const struct cairn_pubkey *keys, size_t n, int64_t now)
+{
+	int64_t	until = 0;
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (cairn_book_key_valid(&keys[i], now) &&
+		    keys[i].valid_until_ms > until)
+			until = keys[i].valid_until_ms;
+	return until;
+}
+
+int
+workflow_stats(struct workflow *wf, struct cairn_ctl_stats *s)
+{
+	struct store_stats ss;
+	struct peers_ctx x = { wf, s, 0 };
+	const struct cairn_org *me;
+	int64_t	now = workflow_now();
+	int	rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = store_out_each(wf->st, stats_out, s)) != 0 ||
+	    (rc = store_stats(wf->st, &ss)) != 0 ||
+	    (rc = store_audit_head(wf->st, NULL, &s->audit_seq,
+	    s->audit_head)) != 0)
+		return rc;
+	s->in_total = ss.in_total;
+	s->dedup = ss.dedup;
+	s->book_serial = cairn_book_data(wf->book)->serial;
+	s->book_expires_ms = cairn_book_data(wf->book)->expires_ms;
+	if ((me = cairn_book_org(wf->book, wf->cfg->org)) != NULL) {
+		s->sign_key_expires_ms = key_expiry(me->sign_keys,
+		    me->nsign_keys, now);
+		s->box_key_expires_ms = key_expiry(me->box_keys,
+		    me->nbox_keys, now);
+	}
+	s->started_ms = wf->started_ms;
+	xport_each_peer(wf->x, stats_peer, &x);
+	if (x.rc != 0) {
+		free(s->peers);
+		memset(s, 0, sizeof(*s));
+	}
+	return x.rc;
 }
 
 /* ---- read side ------------------------------------------------------------ */

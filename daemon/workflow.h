@@ -117,6 +117,12 @@ int	workflow_cases(struct workflow *wf, int overdue, const char *function,
 	    CAIRN_MUSTCHECK;
 
 /*
+ * Operational figures (cairn stats).  stats->peers is malloc'ed.
+ */
+int	workflow_stats(struct workflow *wf, struct cairn_ctl_stats *stats)
+	    CAIRN_MUSTCHECK;
+
+/*
  * Decrypts an inbox message for a local user and audits the read in the
  * pass's transaction.  *payload is malloc'ed Payload bytes the caller
  * wipes and frees.

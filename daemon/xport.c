@@ -185,6 +185,17 @@ xport_set_book(struct xport *x, const struct cairn_book *book)
 }
 
 void
+xport_each_peer(struct xport *x, void (*fn)(void *, const char *, int),
+    void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < x->npeers; i++)
+		fn(arg, x->peers[i].org, x->peers[i].dealer != NULL &&
+		    x->peers[i].up);
+}
+
+void
 xport_shutdown(struct xport *x)
 {
 	size_t	i;

@@ -61,6 +61,10 @@ void	xport_set_book(struct xport *x, const struct cairn_book *book);
 void	xport_set_peer_up(struct xport *x, void (*fn)(void *, const char *),
 	    void *arg);
 
+/* Calls fn for every peer xport has a connection for, with its state. */
+void	xport_each_peer(struct xport *x,
+	    void (*fn)(void *arg, const char *org, int reachable), void *arg);
+
 /* Closes every socket and the context; NULL is allowed. */
 void	xport_shutdown(struct xport *x);
 

@@ -206,6 +206,7 @@ cairn_ctl_request_encode(const struct cairn_ctl_request *req, uint8_t **out,
 		cr.query = &q;
 		break;
 	case CAIRN_CTL_PING:
+	case CAIRN_CTL_STATS:
 		break;
 	default:
 		return CAIRN_EINVAL;
@@ -489,6 +490,99 @@ encode_case(Cairn__V1__CaseInfo *ci, Cairn__V1__Address *peer,
 	return 0;
 }
 
+static int
+encode_stats(Cairn__V1__Stats *st, Cairn__V1__PeerStat **peers,
+    Cairn__V1__PeerStat ***peerp, const struct cairn_ctl_stats *in)
+{
+	size_t	i;
+
+	if (in->npeers > CAIRN_CTL_PEERS_MAX ||
+	    (in->npeers != 0 && in->peers == NULL))
+		return CAIRN_EINVAL;
+	st->out_queued = in->out_queued;
+	st->out_delivered = in->out_delivered;
+	st->out_rejected = in->out_rejected;
+	st->out_failed = in->out_failed;
+	st->in_total = in->in_total;
+	st->in_flight = in->in_flight;
+	st->retries = in->retries;
+	st->dedup = in->dedup;
+	st->oldest_queued_ms = in->oldest_queued_ms;
+	st->audit_seq = in->audit_seq;
+	st->audit_head.data = (uint8_t *)in->audit_head;
+	st->audit_head.len = CAIRN_HASH_BYTES;
+	st->book_serial = in->book_serial;
+	st->book_expires_ms = in->book_expires_ms;
+	st->sign_key_expires_ms = in->sign_key_expires_ms;
+	st->box_key_expires_ms = in->box_key_expires_ms;
+	st->started_ms = in->started_ms;
+	if (in->npeers == 0)
+		return 0;
+	*peers = calloc(in->npeers, sizeof(**peers));
+	*peerp = calloc(in->npeers, sizeof(**peerp));
+	if (*peers == NULL || *peerp == NULL)
+		return -ENOMEM;
+	for (i = 0; i < in->npeers; i++) {
+		if (!terminated(in->peers[i].org, sizeof(in->peers[i].org)) ||
+		    cairn_valid_org_id(in->peers[i].org) != 0)
+			return CAIRN_EINVAL;
+		cairn__v1__peer_stat__init(&(*peers)[i]);
+		(*peers)[i].org = (char *)in->peers[i].org;
+		(*peers)[i].reachable = in->peers[i].reachable;
+		(*peers)[i].in_flight = in->peers[i].in_flight;
+		(*peerp)[i] = &(*peers)[i];
+	}
+	st->n_peers = in->npeers;
+	st->peers = *peerp;
+	return 0;
+}
+
+static int
+decode_stats(struct cairn_ctl_stats *out, const Cairn__V1__Stats *st)
+{
+	size_t	i;
+
+	if (!clean_fields(&st->base))
+		return CAIRN_EMALFORMED;
+	if (st->n_peers > CAIRN_CTL_PEERS_MAX)
+		return CAIRN_ETOOBIG;
+	if (cairn_pb_exact(out->audit_head, &st->audit_head,
+	    CAIRN_HASH_BYTES) != 0)
+		return CAIRN_EFIELD;
+	out->out_queued = st->out_queued;
+	out->out_delivered = st->out_delivered;
+	out->out_rejected = st->out_rejected;
+	out->out_failed = st->out_failed;
+	out->in_total = st->in_total;
+	out->in_flight = st->in_flight;
+	out->retries = st->retries;
+	out->dedup = st->dedup;
+	out->oldest_queued_ms = st->oldest_queued_ms;
+	out->audit_seq = st->audit_seq;
+	out->book_serial = st->book_serial;
+	out->book_expires_ms = st->book_expires_ms;
+	out->sign_key_expires_ms = st->sign_key_expires_ms;
+	out->box_key_expires_ms = st->box_key_expires_ms;
+	out->started_ms = st->started_ms;
+	if (st->n_peers == 0)
+		return 0;
+	if ((out->peers = calloc(st->n_peers, sizeof(*out->peers))) == NULL)
+		return -ENOMEM;
+	out->npeers = st->n_peers;
+	for (i = 0; i < st->n_peers; i++) {
+		if (!clean_fields(&st->peers[i]->base))
+			return CAIRN_EMALFORMED;
+		if (check_name(st->peers[i]->org, CAIRN_ORG_ID_MAX,
+		    cairn_valid_org_id) != 0 || st->peers[i]->org[0] == '\0')
+			return CAIRN_EFIELD;
+		(void)copy_str(out->peers[i].org, sizeof(out->peers[i].org),
+		    st->peers[i]->org);
+		out->peers[i].reachable = st->peers[i]->reachable;
+		out->peers[i].in_flight = st->peers[i]->in_flight;
+	}
+	return 0;
+}
+
 int
 cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
     size_t *outlen)
@@ -498,6 +592,8 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 	Cairn__V1__MessageInfo *mis = NULL, **mip = NULL;
 	Cairn__V1__CaseInfo *cis = NULL, **cip = NULL;
 	Cairn__V1__Address *addrs = NULL, *caddrs = NULL;
+	Cairn__V1__Stats st = CAIRN__V1__STATS__INIT;
+	Cairn__V1__PeerStat *peers = NULL, **peerp = NULL;
 	size_t	 i;
 	int	 rc;
 
@@ -551,6 +647,12 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 		cr.n_cases = rep->ncases;
 		cr.cases = cip;
 	}
+	if (rep->has_stats) {
+		if ((rc = encode_stats(&st, &peers, &peerp,
+		    &rep->stats)) != 0)
+			goto out;
+		cr.stats = &st;
+	}
 	cr.payload.data = rep->payload;
 	cr.payload.len = rep->payload_len;
 	/* The client refuses anything larger, so never send it. */
@@ -561,6 +663,8 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 	}
 	rc = cairn_pb_pack(&cr.base, out, outlen);
 out:
+	free(peerp);
+	free(peers);
 	free(caddrs);
 	free(cip);
 	free(cis);
@@ -758,6 +862,11 @@ cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
 			    pb->cases[i])) != 0)
 				goto out;
 	}
+	if (pb->stats != NULL) {
+		if ((rc = decode_stats(&rep->stats, pb->stats)) != 0)
+			goto out;
+		rep->has_stats = true;
+	}
 	if (pb->payload.len != 0) {
 		if ((rep->payload = malloc(pb->payload.len)) == NULL) {
 			rc = -ENOMEM;
@@ -785,5 +894,6 @@ cairn_ctl_reply_clear(struct cairn_ctl_reply *rep)
 	}
 	free(rep->infos);
 	free(rep->cases);
+	free(rep->stats.peers);
 	memset(rep, 0, sizeof(*rep));
 }

@@ -36,7 +36,8 @@ enum cairn_ctl_command {
 	CAIRN_CTL_PING = 6,
 	CAIRN_CTL_CASES = 7,
 	CAIRN_CTL_OVERDUE = 8,
-	CAIRN_CTL_MAX = 8
+	CAIRN_CTL_STATS = 9,
+	CAIRN_CTL_MAX = 9
 };
 
 struct cairn_ctl_request {
@@ -105,6 +106,30 @@ struct cairn_ctl_case {
 	uint32_t	 guarantee_days;
 };
 
+#define CAIRN_CTL_PEERS_MAX	4096
+
+struct cairn_ctl_peer {
+	char		 org[CAIRN_ORG_ID_MAX + 1];
+	bool		 reachable;
+	uint32_t	 in_flight;
+};
+
+/* Operational figures of a daemon (Stats). */
+struct cairn_ctl_stats {
+	uint64_t	 out_queued, out_delivered, out_rejected, out_failed;
+	uint64_t	 in_total, in_flight, retries, dedup;
+	int64_t		 oldest_queued_ms;
+	uint64_t	 audit_seq;
+	uint8_t		 audit_head[CAIRN_HASH_BYTES];
+	uint64_t	 book_serial;
+	int64_t		 book_expires_ms;
+	int64_t		 sign_key_expires_ms;
+	int64_t		 box_key_expires_ms;
+	int64_t		 started_ms;
+	struct cairn_ctl_peer *peers;	/* malloc'ed */
+	size_t		 npeers;
+};
+
 struct cairn_ctl_reply {
 	int		 code;		/* 0 or negative */
 	char		 error[256];	/* text for a refusal */
@@ -115,6 +140,8 @@ struct cairn_ctl_reply {
 	size_t		 payload_len;
 	struct cairn_ctl_case *cases;	/* cases, overdue: malloc'ed */
 	size_t		 ncases;
+	bool		 has_stats;	/* stats */
+	struct cairn_ctl_stats stats;
 };
 
 /* A decoded request; owns the storage its payload pointer points into. */

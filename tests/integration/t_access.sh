@@ -86,6 +86,9 @@ grep -q "metadata only" "$T/err" || die "auditor denial: $(cat "$T/err")"
 as $U_ADM show "$g" >/dev/null || die "admin cannot read"
 as $U_KUR cases | grep -q "$n1" && die "kurator sees nurse's case"
 as $U_NURSE cases | grep -q "$n1" || die "nurse misses her case"
+as $U_NURSE stats >/dev/null 2>&1 && die "a function user read stats"
+as $U_AUD stats >/dev/null || die "auditor cannot read stats"
+as $U_ADM stats >/dev/null || die "admin cannot read stats"
 stop lerum.elevhalsa
 stop alingsas.uph
 # every refusal is in the audit trail, with the caller's uid
