@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: MIT
+#
+# Helpers for the fault scenarios (tests/faults/t_*.sh).  Builds on the
+# integration helpers (a federation of real daemons in a temporary
+# directory, driven through the real CLIs) and adds a stream driver that
+# numbers every submit, the delivery checker, counters for run.sh's closing
+# report, and small fault tools.  B must be set; TIER is short or long.
+
+FAULTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$FAULTS/../integration/lib.sh"
+
+: "${TIER:=short}"
+case "$TIER" in
+short|long) ;;
+*) echo "TIER must be short or long, not '$TIER'" >&2; exit 2 ;;
+esac
+CHECK="$FAULTS/check.py"
+SENDER=lerum.elevhalsa
+RECEIVER=alingsas.uph
+
+# tier VALUE_SHORT VALUE_LONG
+tier() {
+	if [ "$TIER" = long ]; then echo "$2"; else echo "$1"; fi
+}
+
+# stat KEY N: a count for run.sh's closing report.
+stat() {
+	[ -n "${FAULT_STATS:-}" ] && echo "$1 $2" >> "$FAULT_STATS"
+	return 0
+}
+
+# note TEXT: a line for the closing report (a figure worth keeping).
+note() {
+	echo "note: $*"
+	[ -n "${FAULT_NOTES:-}" ] && echo "$(basename "$0" .sh): $*" \
+		>> "$FAULT_NOTES"
+	return 0
+}
+
+# skip REASON: exit 77 (run.sh counts it as skipped).
+skip() {
+	echo "skip: $*"
+	exit 77
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root ($*)"
+}
+
+need_cmd() {
+	local x
+	for x in "$@"; do
+		command -v "$x" >/dev/null 2>&1 || skip "needs $x"
+	done
+}
+
+# submit1 SEQ [ORG] [TO]: one tagged consultation request; prints one
+# results line "SEQ ok ID" or "SEQ full|notstored|noanswer|error -".
+# The refusal text goes to $T/submit-errors.
+submit1() {
+	local seq=$1 org=${2:-$SENDER} to=${3:-$RECEIVER/konsultation}
+	local id rc err="$T/submit.$BASHPID.err"
+	id=$("$CAIRN" -s "$T/run/$org.sock" -t "${SUBMIT_TIMEOUT:-2}" \
+	    request --from skolskoterska --to "$to" --subject 19121212-1212 \
+	    --consent "guardian:$TODAY" --urgency soon \
+	    --question "fault-seq=$seq Eleven har haft svår ångest." \
+	    2>"$err")
+	rc=$?
+	if [ $rc -eq 0 ] && [[ $id =~ ^[0-9a-f]{32}$ ]]; then
+		echo "$seq ok $id"
+		return 0
+	fi
+	{ printf '%s rc=%s ' "$seq" "$rc"; cat "$err"; } >> "$T/submit-errors"
+	if grep -q "store is full" "$err"; then
+		echo "$seq full -"
+	elif grep -q "could not store this durably" "$err"; then
+		echo "$seq notstored -"
+	elif grep -qi "timed out\|is cairnd running\|connection\|no such file" \
+	    "$err" || [ $rc -gt 1 ]; then
+		echo "$seq noanswer -"
+	else
+		echo "$seq error -"
+	fi
+	return 1
+}
+
+# stream FIRST LAST OUT [SLEEP]: submits FIRST..LAST one after another,
+# appending a results line per submit to OUT (so that a watcher can follow
+# progress with `wc -l`).
+stream() {
+	local i
+	for i in $(seq "$1" "$2"); do
+		submit1 "$i" >> "$3"
+		[ -n "${4:-}" ] && sleep "$4"
+	done
+	return 0
+}
+
+# stream_bg FIRST LAST OUT [SLEEP]: stream in the background; its pid in
+# STREAM_PID (cleanup kills it).
+stream_bg() {
+	stream "$@" &
+	STREAM_PID=$!
+	PIDS="$PIDS $STREAM_PID"
+}
+
+progress() {
+	if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi
+}
+
+# accepted OUT: the number of accepted submits so far.
+accepted() {
+	grep -c " ok " "$1" 2>/dev/null || true
+}
+
+# random_points N LO HI: N sorted random integers in [LO, HI).
+random_points() {
+	/usr/bin/python3 -c 'import random,sys
+n,lo,hi=map(int,sys.argv[1:])
+print(" ".join(str(x) for x in sorted(random.randrange(lo,hi) for _ in range(n))))' "$@"
+}
+
+# rsleep MAX_MS: sleeps a random time up to MAX_MS milliseconds.
+rsleep() {
+	sleep "$(printf '0.%03d' $((RANDOM % ($1 + 1))))"
+}
+
+# kill9 ORG: kill -9 and restart; counted as a kill survived once the
+# daemon is ready again.
+kill9() {
+	crash "$1"
+	start "$1"
+	KILLS=$((${KILLS:-0} + 1))
+	stat kills 1
+}
+
+# pause ORG SECONDS: SIGSTOP, wait, SIGCONT.
+pause() {
+	local pid
+	pid=$(pid_of "$1")
+	kill -STOP "$pid" || die "SIGSTOP $1"
+	sleep "$2"
+	kill -CONT "$pid" || die "SIGCONT $1"
+	stat stops 1
+}
+
+# outbox_json ORG FILE / inbox_json ORG FILE
+outbox_json() {
+	c "$1" -t 30 outbox --json > "$2" || die "outbox of $1"
+}
+inbox_json() {
+	c "$1" -t 30 inbox --json > "$2" || die "inbox of $1"
+}
+
+# queued ORG: the number of QUEUED messages in ORG's outbox.
+queued() {
+	c "$1" -t 30 outbox --json | /usr/bin/python3 -c \
+	    'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e["state"]=="QUEUED"))'
+}
+
+# drained ORG SECONDS: waits until ORG's outbox has nothing QUEUED.
+drained() {
+	local i q=""
+	for i in $(seq 1 $(($2 * 2))); do
+		q=$(queued "$1" 2>/dev/null)
+		[ "$q" = 0 ] && return 0
+		sleep 0.5
+	done
+	die "$1 still has ${q:-?} messages QUEUED after $2 s"
+}
+
+# check_delivery RESULTS [LABEL]: runs the checker on the sender's outbox
+# and the receiver's inbox (contents decrypted and matched); fails the
+# test on anything but delivered-once.
+check_delivery() {
+	outbox_json "$SENDER" "$T/outbox.json"
+	inbox_json "$RECEIVER" "$T/inbox.json"
+	/usr/bin/python3 "$CHECK" --label "${2:-$(basename "$0" .sh)}" \
+	    --results "$1" --inbox "$T/inbox.json" --outbox "$T/outbox.json" \
+	    --show "$CAIRN -s $T/run/$RECEIVER.sock -t 30 show --json" ||
+		die "delivery check failed"
+}
+
+# rss_kib PID [FIELD]: VmRSS (or FIELD, e.g. RssAnon) in KiB.
+rss_kib() {
+	awk -v f="${2:-VmRSS}:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# wrap ORG CMD...: the next `start ORG` runs cairnd under CMD (strace,
+# ip netns exec, ...).  The wrapper execs, so the pid stays the one run.
+wrap() {
+	local org=$1
+	shift
+	mkdir -p "$T/bin"
+	{
+		echo '#!/bin/sh'
+		printf 'exec'
+		printf ' %q' "$@"
+		printf ' %q "$@"\n' "$REAL_CAIRND"
+	} > "$T/bin/$org"
+	chmod +x "$T/bin/$org"
+}
+REAL_CAIRND=$CAIRND
+
+# fstart ORG: like start, with the wrapper of ORG if there is one.
+fstart() {
+	if [ -x "$T/bin/$1" ]; then
+		CAIRND="$T/bin/$1" start "$1"
+	else
+		CAIRND=$REAL_CAIRND start "$1"
+	fi
+}
+
+# wait_exit ORG SECONDS: waits for ORG's daemon to exit by itself; prints
+# its exit status (or "running").
+wait_exit() {
+	local pid i
+	pid=$(pid_of "$1")
+	for i in $(seq 1 $(($2 * 10))); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			echo $?
+			rm -f "$T/run/$1.pid"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo running
+}
+
+# setconf ORG KEY VALUE: sets a [daemon] key in ORG's configuration.
+setconf() {
+	local f="$T/$1.conf"
+	if grep -q "^$2 = " "$f"; then
+		sed -i "s|^$2 = .*|$2 = $3|" "$f"
+	else
+		sed -i "/^\[daemon\]/a $2 = $3" "$f"
+	fi
+}
