@@ -32,7 +32,11 @@ fi
 # shared library through pkg-config
 export PKG_CONFIG_PATH="$D/usr/local/lib/pkgconfig"
 export PKG_CONFIG_SYSROOT_DIR="$D"
-cc -o "$T/example-send" "$D/usr/local/share/doc/cairn/example-send.c" \
+# a sanitizer build installs an instrumented library: build to match
+san=""
+ldd "$D/usr/local/lib/libcairn.so" | grep -q libasan &&
+	san="-fsanitize=address,undefined"
+cc $san -o "$T/example-send" "$D/usr/local/share/doc/cairn/example-send.c" \
 	$(pkg-config --cflags --libs cairn libzmq libsodium libprotobuf-c) \
 	-Wl,-rpath,"$D/usr/local/lib" 2>"$T/cc.log" ||
 	die "example does not build against the install: $(cat "$T/cc.log")"
