@@ -248,7 +248,7 @@ check-unit: $(RUN_UNITS:%=$(B)/tests/test_%)
 
 check-integration: build
 	@if [ -z "$(T)" ] && [ -x tests/integration/run.sh ]; then \
-		B=$(B) tests/integration/run.sh; \
+		B=$(B) SANITIZE=$(SANITIZE) tests/integration/run.sh; \
 	fi
 
 memcheck: deps

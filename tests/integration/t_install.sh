@@ -5,7 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 D="$T/dest"
-make -C "$top" --no-print-directory -s B="$B" install DESTDIR="$D" \
+# the same B and SANITIZE as the build under test, so nothing is rebuilt
+make -C "$top" --no-print-directory -s B="$B" SANITIZE="${SANITIZE:-}" \
+	install DESTDIR="$D" \
 	PREFIX=/usr/local SYSTEMDUNITDIR=/usr/local/lib/systemd/system \
 	>"$T/install.log" 2>&1 || die "make install: $(tail -5 "$T/install.log")"
 for f in bin/cairn bin/cairn-keys sbin/cairnd lib/libcairn.a \
