@@ -2,14 +2,14 @@
 /*
  * store: the daemon's durable state in LMDB (see store.h).
  *
- * Values are encoded field by field into versioned little-endian byte
- * strings that end in a BLAKE2b checksum of everything before it, and are
- * decoded and checked on every read, since LMDB 0.9 checks nothing.  Audit
- * records are stored in their own encoding (proto/audit.h), whose hash
- * serves as their checksum.  Only the first operation of a multi-put call
- * can fail with CAIRN_EEXIST or CAIRN_ENOTFOUND, so that those leave the
- * transaction untouched and usable; every other failure leaves LMDB's
- * transaction in its error state, to be aborted.
+ * The bytes of keys and values are proto/storefmt.h's: values are
+ * versioned and end in a checksum, and are decoded and checked on every
+ * read, since LMDB 0.9 checks nothing.  Audit records are stored in their
+ * own encoding (proto/audit.h), whose hash serves as their checksum.  Only
+ * the first operation of a multi-put call can fail with CAIRN_EEXIST or
+ * CAIRN_ENOTFOUND, so that those leave the transaction untouched and
+ * usable; every other failure leaves LMDB's transaction in its error
+ * state, to be aborted.
  *
  * What to keep and when is for the workflow to decide, not this file.
  */
@@ -22,49 +22,30 @@
 #include <string.h>
 
 #include <lmdb.h>
-#include <sodium.h>
 
 #include "daemon/store.h"
 
-#define STORE_FORMAT		1
-#define REC_VERSION		1
-#define CSUM_BYTES		CAIRN_HASH_BYTES
-#define SCHED_KEY_BYTES		(8 + CAIRN_MSG_ID_BYTES)
-#define REC_MAX_BYTES		512
-#define META_KEY_MAX		64
-#define META_FORMAT		"format"
-#define META_AUDIT_HEAD		"audit.head"
+/* Short names for the databases of proto/storefmt.h. */
+#define DB_OUTBOX	CAIRN_STOREFMT_DB_OUTBOX
+#define DB_OUTENV	CAIRN_STOREFMT_DB_OUTENV
+#define DB_SCHED	CAIRN_STOREFMT_DB_SCHED
+#define DB_RECEIPTS	CAIRN_STOREFMT_DB_RECEIPTS
+#define DB_INBOX	CAIRN_STOREFMT_DB_INBOX
+#define DB_INENV	CAIRN_STOREFMT_DB_INENV
+#define DB_DEDUP	CAIRN_STOREFMT_DB_DEDUP
+#define DB_DEDUPEXP	CAIRN_STOREFMT_DB_DEDUPEXP
+#define DB_AUDIT	CAIRN_STOREFMT_DB_AUDIT
+#define DB_META		CAIRN_STOREFMT_DB_META
+#define DB_CASES	CAIRN_STOREFMT_DB_CASES
+#define DB_CHECKPOINTS	CAIRN_STOREFMT_DB_CHECKPOINTS
+#define DB_COUNT	CAIRN_STOREFMT_DB_COUNT
 
-enum db {
-	DB_OUTBOX,
-	DB_OUTENV,
-	DB_SCHED,
-	DB_RECEIPTS,
-	DB_INBOX,
-	DB_INENV,
-	DB_DEDUP,
-	DB_DEDUPEXP,
-	DB_AUDIT,
-	DB_META,
-	DB_CASES,
-	DB_CHECKPOINTS,
-	DB_COUNT
-};
-
-static const char *db_names[DB_COUNT] = {
-	[DB_OUTBOX] = "outbox",
-	[DB_OUTENV] = "outenv",
-	[DB_SCHED] = "sched",
-	[DB_RECEIPTS] = "receipts",
-	[DB_INBOX] = "inbox",
-	[DB_INENV] = "inenv",
-	[DB_DEDUP] = "dedup",
-	[DB_DEDUPEXP] = "dedupexp",
-	[DB_AUDIT] = "audit",
-	[DB_META] = "meta",
-	[DB_CASES] = "cases",
-	[DB_CHECKPOINTS] = "checkpoints",
-};
+#define REC_MAX_BYTES	CAIRN_STOREFMT_REC_MAX_BYTES
+#define SEQ_KEY_BYTES	CAIRN_STOREFMT_SEQ_KEY_BYTES
+#define SCHED_KEY_BYTES	CAIRN_STOREFMT_SCHED_KEY_BYTES
+#define META_KEY_MAX	CAIRN_STOREFMT_META_KEY_MAX
+#define META_FORMAT	CAIRN_STOREFMT_META_FORMAT
+#define META_AUDIT_HEAD	CAIRN_STOREFMT_META_AUDIT_HEAD
 
 struct store_txn {
 	struct store	*st;
@@ -77,62 +58,23 @@ struct store {
 	struct store_txn wtxn;		/* txn == NULL when none is open */
 };
 
-struct enc {
-	uint8_t		*buf;
-	size_t		 cap;
-	size_t		 len;
-	bool		 over;
-};
-
-struct dec {
-	const uint8_t	*p;
-	size_t		 len;
-	size_t		 off;
-	bool		 bad;
-};
-
 static int	mdb_code(int rc);
-static void	put_be64(uint8_t *p, uint64_t v);
-static uint64_t	get_be64(const uint8_t *p);
-static void	put_le(uint8_t *p, uint64_t v, size_t n);
-static uint64_t	get_le(const uint8_t *p, size_t n);
-static void	enc_bytes(struct enc *e, const void *p, size_t n);
-static void	enc_u8(struct enc *e, uint8_t v);
-static void	enc_u32(struct enc *e, uint32_t v);
-static void	enc_u64(struct enc *e, uint64_t v);
-static void	enc_str(struct enc *e, const char *s);
-static int	enc_seal(struct enc *e);
-static void	dec_bytes(struct dec *d, void *out, size_t n);
-static uint8_t	dec_u8(struct dec *d);
-static uint32_t	dec_u32(struct dec *d);
-static uint64_t	dec_u64(struct dec *d);
-static void	dec_str(struct dec *d, char *dst, size_t size);
-static int	dec_open(struct dec *d, const MDB_val *v);
-static int	dec_close(struct dec *d);
-static bool	str_ok(const char *s, size_t size);
-static int	check_out(const struct store_out *o);
-static int	check_in(const struct store_in *m);
-static int	encode_out(const struct store_out *o, struct enc *e);
-static int	decode_out(const MDB_val *v, const uint8_t *id,
-		    struct store_out *o);
-static int	encode_in(const struct store_in *m, struct enc *e);
-static int	decode_in(const MDB_val *v, const uint8_t *id,
-		    struct store_in *m);
+static int	put_rec(MDB_txn *t, MDB_dbi dbi, const uint8_t *id,
+		    const uint8_t *buf, size_t len, unsigned int flags);
+static int	put_sched(MDB_txn *t, MDB_dbi dbi, int64_t when,
+		    const uint8_t *id);
 static int	put_blob(MDB_txn *t, MDB_dbi dbi, const uint8_t *id,
 		    const uint8_t *pre, size_t prelen, const uint8_t *buf,
 		    size_t len, unsigned int flags);
 static int	get_blob(const MDB_val *v, uint8_t *pre, size_t prelen,
 		    uint8_t **out, size_t *outlen);
 static int	read_blob(struct store *st, struct store_txn *txn,
-		    enum db db, const uint8_t *id, uint8_t *pre,
+		    enum cairn_storefmt_db db, const uint8_t *id, uint8_t *pre,
 		    size_t prelen, uint8_t **out, size_t *outlen);
-static void	sched_key(uint8_t k[static SCHED_KEY_BYTES], int64_t when,
-		    const uint8_t *id);
 static int	meta_get(MDB_txn *t, struct store *st, const char *key,
 		    MDB_val *v);
 static int	meta_put(MDB_txn *t, struct store *st, const char *key,
-		    struct enc *e);
-static int	u64_decode(const MDB_val *v, uint64_t *value);
+		    const uint8_t *buf, size_t len);
 static int	u64_put(MDB_txn *t, struct store *st, const char *key,
 		    uint64_t value);
 static int	check_format(struct store *st, MDB_txn *t);
@@ -144,17 +86,18 @@ static int	rd_begin(struct store *st, struct store_txn *txn,
 		    MDB_txn **t);
 static void	rd_end(struct store_txn *txn, MDB_txn *t);
 static int	wr_txn(struct store_txn *txn, MDB_txn **t);
-static int	scan(struct store *st, enum db db,
+static int	scan(struct store *st, enum cairn_storefmt_db db,
 		    int (*fn)(void *, const MDB_val *, const MDB_val *),
 		    void *ctx);
 static int	out_visit(void *ctx, const MDB_val *k, const MDB_val *v);
 static int	in_visit(void *ctx, const MDB_val *k, const MDB_val *v);
+static int	case_visit(void *ctx, const MDB_val *k, const MDB_val *v);
 static int	stats_visit(void *ctx, const MDB_val *k, const MDB_val *v);
 static int	checkpoint_decode(const MDB_val *k, const MDB_val *v,
 		    struct cairn_audit_checkpoint *cp);
 static int	cp_visit(void *ctx, const MDB_val *k, const MDB_val *v);
 
-/* --- errors and byte order --- */
+/* --- errors --- */
 
 static int
 mdb_code(int rc)
@@ -181,394 +124,60 @@ mdb_code(int rc)
 	}
 }
 
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	int	i;
+/* --- values --- */
 
-	for (i = 7; i >= 0; i--) {
-		p[i] = v & 0xff;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int	 i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void
-put_le(uint8_t *p, uint64_t v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		p[i] = v & 0xff;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get_le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-	size_t	 i;
-
-	for (i = n; i > 0; i--)
-		v = (v << 8) | p[i - 1];
-	return v;
-}
-
-/* --- encoding of values --- */
-
-static void
-enc_bytes(struct enc *e, const void *p, size_t n)
-{
-	if (e->over || n > e->cap - e->len) {
-		e->over = true;
-		return;
-	}
-	memcpy(e->buf + e->len, p, n);
-	e->len += n;
-}
-
-static void
-enc_u8(struct enc *e, uint8_t v)
-{
-	enc_bytes(e, &v, 1);
-}
-
-static void
-enc_u32(struct enc *e, uint32_t v)
-{
-	uint8_t	b[4];
-
-	put_le(b, v, sizeof(b));
-	enc_bytes(e, b, sizeof(b));
-}
-
-static void
-enc_u64(struct enc *e, uint64_t v)
-{
-	uint8_t	b[8];
-
-	put_le(b, v, sizeof(b));
-	enc_bytes(e, b, sizeof(b));
-}
-
-/* s has been checked with str_ok(), so it is shorter than 256 bytes. */
-static void
-enc_str(struct enc *e, const char *s)
-{
-	size_t	len = strlen(s);
-
-	enc_u8(e, (uint8_t)len);
-	enc_bytes(e, s, len);
-}
-
+/* An encoded record under a message id. */
 static int
-enc_seal(struct enc *e)
+put_rec(MDB_txn *t, MDB_dbi dbi, const uint8_t *id, const uint8_t *buf,
+    size_t len, unsigned int flags)
 {
-	uint8_t	csum[CSUM_BYTES];
+	MDB_val	k, v;
 
-	if (e->over)
-		return CAIRN_EINVAL;
-	cairn_sig_hash(csum, e->buf, e->len);
-	enc_bytes(e, csum, sizeof(csum));
-	return e->over ? CAIRN_EINVAL : 0;
+	k.mv_size = CAIRN_MSG_ID_BYTES;
+	k.mv_data = (void *)id;
+	v.mv_size = len;
+	v.mv_data = (void *)buf;
+	return mdb_code(mdb_put(t, dbi, &k, &v, flags));
 }
 
-static void
-dec_bytes(struct dec *d, void *out, size_t n)
+/* An empty value under u64be(when) || id: sched and dedupexp. */
+static int
+put_sched(MDB_txn *t, MDB_dbi dbi, int64_t when, const uint8_t *id)
 {
-	if (n == 0)
-		return;
-	if (d->bad || n > d->len - d->off) {
-		d->bad = true;
-		memset(out, 0, n);
-		return;
-	}
-	memcpy(out, d->p + d->off, n);
-	d->off += n;
-}
+	uint8_t	sk[SCHED_KEY_BYTES];
+	MDB_val	k, v;
 
-static uint8_t
-dec_u8(struct dec *d)
-{
-	uint8_t	v;
-
-	dec_bytes(d, &v, 1);
-	return v;
-}
-
-static uint32_t
-dec_u32(struct dec *d)
-{
-	uint8_t	b[4];
-
-	dec_bytes(d, b, sizeof(b));
-	return (uint32_t)get_le(b, sizeof(b));
-}
-
-static uint64_t
-dec_u64(struct dec *d)
-{
-	uint8_t	b[8];
-
-	dec_bytes(d, b, sizeof(b));
-	return get_le(b, sizeof(b));
-}
-
-static void
-dec_str(struct dec *d, char *dst, size_t size)
-{
-	size_t	len;
-
-	len = dec_u8(d);
-	if (d->bad || len >= size) {
-		d->bad = true;
-		dst[0] = '\0';
-		return;
-	}
-	dec_bytes(d, dst, len);
-	dst[len] = '\0';
-	if (memchr(dst, '\0', len) != NULL)
-		d->bad = true;
+	cairn_storefmt_sched_key(sk, when, id);
+	k.mv_size = sizeof(sk);
+	k.mv_data = sk;
+	v.mv_size = 0;
+	v.mv_data = NULL;
+	return mdb_code(mdb_put(t, dbi, &k, &v, 0));
 }
 
 /*
- * Checks the checksum and version of a stored value and prepares d to read
- * its fields.  A bad checksum is corruption; a good checksum over another
- * version is a format this code does not know.
- */
-static int
-dec_open(struct dec *d, const MDB_val *v)
-{
-	uint8_t	csum[CSUM_BYTES];
-
-	memset(d, 0, sizeof(*d));
-	if (v->mv_size < 1 + CSUM_BYTES)
-		return CAIRN_ECORRUPT;
-	d->p = v->mv_data;
-	d->len = v->mv_size - CSUM_BYTES;
-	cairn_sig_hash(csum, d->p, d->len);
-	if (sodium_memcmp(csum, d->p + d->len, CSUM_BYTES) != 0)
-		return CAIRN_ECORRUPT;
-	if (dec_u8(d) != REC_VERSION)
-		return CAIRN_EVERSION;
-	return 0;
-}
-
-static int
-dec_close(struct dec *d)
-{
-	if (d->bad || d->off != d->len)
-		return CAIRN_ECORRUPT;
-	return 0;
-}
-
-/* --- records --- */
-
-static bool
-str_ok(const char *s, size_t size)
-{
-	return size <= 256 && strnlen(s, size) < size;
-}
-
-static int
-check_out(const struct store_out *o)
-{
-	if (o->state < STORE_OUT_QUEUED || o->state > STORE_OUT_FAILED)
-		return CAIRN_EINVAL;
-	if (o->kind <= CAIRN_KIND_NONE || o->kind > CAIRN_KIND_MAX)
-		return CAIRN_EINVAL;
-	if (!str_ok(o->from_function, sizeof(o->from_function)) ||
-	    !str_ok(o->to_org, sizeof(o->to_org)) ||
-	    !str_ok(o->to_function, sizeof(o->to_function)))
-		return CAIRN_EINVAL;
-	/* Schedule keys are unsigned big-endian times. */
-	if (o->state == STORE_OUT_QUEUED && o->next_ms < 0)
-		return CAIRN_EINVAL;
-	return 0;
-}
-
-static int
-check_in(const struct store_in *m)
-{
-	if (m->state < STORE_IN_NEW || m->state > STORE_IN_READ)
-		return CAIRN_EINVAL;
-	if (m->kind <= CAIRN_KIND_NONE || m->kind > CAIRN_KIND_MAX)
-		return CAIRN_EINVAL;
-	if (!str_ok(m->from_org, sizeof(m->from_org)) ||
-	    !str_ok(m->from_function, sizeof(m->from_function)) ||
-	    !str_ok(m->to_function, sizeof(m->to_function)))
-		return CAIRN_EINVAL;
-	return 0;
-}
-
-static int
-encode_out(const struct store_out *o, struct enc *e)
-{
-	enc_u8(e, REC_VERSION);
-	enc_bytes(e, o->msg_id, CAIRN_MSG_ID_BYTES);
-	enc_u8(e, (uint8_t)o->state);
-	enc_u8(e, (uint8_t)o->kind);
-	enc_str(e, o->from_function);
-	enc_str(e, o->to_org);
-	enc_str(e, o->to_function);
-	enc_bytes(e, o->conversation_id, CAIRN_MSG_ID_BYTES);
-	enc_u8(e, o->has_reply_to ? 1 : 0);
-	enc_bytes(e, o->in_reply_to, CAIRN_MSG_ID_BYTES);
-	enc_u64(e, (uint64_t)o->created_ms);
-	enc_u64(e, (uint64_t)o->expires_ms);
-	enc_u64(e, (uint64_t)o->next_ms);
-	enc_u64(e, (uint64_t)o->receipt_ms);
-	enc_u32(e, o->attempts);
-	enc_u32(e, (uint32_t)o->last_error);
-	enc_u32(e, (uint32_t)o->nack_reason);
-	enc_bytes(e, o->envelope_hash, CAIRN_HASH_BYTES);
-	return enc_seal(e);
-}
-
-static int
-decode_out(const MDB_val *v, const uint8_t *id, struct store_out *o)
-{
-	struct dec d;
-	uint8_t	 state, kind, reply;
-	int	 rc;
-
-	memset(o, 0, sizeof(*o));
-	if ((rc = dec_open(&d, v)) != 0)
-		return rc;
-	dec_bytes(&d, o->msg_id, CAIRN_MSG_ID_BYTES);
-	state = dec_u8(&d);
-	kind = dec_u8(&d);
-	dec_str(&d, o->from_function, sizeof(o->from_function));
-	dec_str(&d, o->to_org, sizeof(o->to_org));
-	dec_str(&d, o->to_function, sizeof(o->to_function));
-	dec_bytes(&d, o->conversation_id, CAIRN_MSG_ID_BYTES);
-	reply = dec_u8(&d);
-	dec_bytes(&d, o->in_reply_to, CAIRN_MSG_ID_BYTES);
-	o->created_ms = (int64_t)dec_u64(&d);
-	o->expires_ms = (int64_t)dec_u64(&d);
-	o->next_ms = (int64_t)dec_u64(&d);
-	o->receipt_ms = (int64_t)dec_u64(&d);
-	o->attempts = dec_u32(&d);
-	o->last_error = (int32_t)dec_u32(&d);
-	o->nack_reason = (int32_t)dec_u32(&d);
-	dec_bytes(&d, o->envelope_hash, CAIRN_HASH_BYTES);
-	if ((rc = dec_close(&d)) != 0)
-		goto fail;
-	rc = CAIRN_ECORRUPT;
-	if (reply > 1 || memcmp(o->msg_id, id, CAIRN_MSG_ID_BYTES) != 0)
-		goto fail;
-	o->state = (enum store_out_state)state;
-	o->kind = (enum cairn_kind)kind;
-	o->has_reply_to = reply;
-	if (check_out(o) != 0)
-		goto fail;
-	return 0;
-fail:
-	memset(o, 0, sizeof(*o));
-	return rc;
-}
-
-static int
-encode_in(const struct store_in *m, struct enc *e)
-{
-	enc_u8(e, REC_VERSION);
-	enc_bytes(e, m->msg_id, CAIRN_MSG_ID_BYTES);
-	enc_u8(e, (uint8_t)m->state);
-	enc_u8(e, (uint8_t)m->kind);
-	enc_str(e, m->from_org);
-	enc_str(e, m->from_function);
-	enc_str(e, m->to_function);
-	enc_bytes(e, m->conversation_id, CAIRN_MSG_ID_BYTES);
-	enc_u8(e, m->has_reply_to ? 1 : 0);
-	enc_bytes(e, m->in_reply_to, CAIRN_MSG_ID_BYTES);
-	enc_u64(e, (uint64_t)m->created_ms);
-	enc_u64(e, (uint64_t)m->expires_ms);
-	enc_u64(e, (uint64_t)m->received_ms);
-	enc_bytes(e, m->envelope_hash, CAIRN_HASH_BYTES);
-	return enc_seal(e);
-}
-
-static int
-decode_in(const MDB_val *v, const uint8_t *id, struct store_in *m)
-{
-	struct dec d;
-	uint8_t	 state, kind, reply;
-	int	 rc;
-
-	memset(m, 0, sizeof(*m));
-	if ((rc = dec_open(&d, v)) != 0)
-		return rc;
-	dec_bytes(&d, m->msg_id, CAIRN_MSG_ID_BYTES);
-	state = dec_u8(&d);
-	kind = dec_u8(&d);
-	dec_str(&d, m->from_org, sizeof(m->from_org));
-	dec_str(&d, m->from_function, sizeof(m->from_function));
-	dec_str(&d, m->to_function, sizeof(m->to_function));
-	dec_bytes(&d, m->conversation_id, CAIRN_MSG_ID_BYTES);
-	reply = dec_u8(&d);
-	dec_bytes(&d, m->in_reply_to, CAIRN_MSG_ID_BYTES);
-	m->created_ms = (int64_t)dec_u64(&d);
-	m->expires_ms = (int64_t)dec_u64(&d);
-	m->received_ms = (int64_t)dec_u64(&d);
-	dec_bytes(&d, m->envelope_hash, CAIRN_HASH_BYTES);
-	if ((rc = dec_close(&d)) != 0)
-		goto fail;
-	rc = CAIRN_ECORRUPT;
-	if (reply > 1 || memcmp(m->msg_id, id, CAIRN_MSG_ID_BYTES) != 0)
-		goto fail;
-	m->state = (enum store_in_state)state;
-	m->kind = (enum cairn_kind)kind;
-	m->has_reply_to = reply;
-	if (check_in(m) != 0)
-		goto fail;
-	return 0;
-fail:
-	memset(m, 0, sizeof(*m));
-	return rc;
-}
-
-/*
- * Byte strings (envelopes, replies, dedup receipts) are stored as
- * [version][pre][u32 len][bytes][checksum], written in place through
- * MDB_RESERVE so that a large envelope is copied once.
+ * Byte strings (envelopes, replies, dedup receipts) are stored as blobs
+ * (proto/storefmt.h), written in place through MDB_RESERVE so that a large
+ * envelope is copied once.
  */
 static int
 put_blob(MDB_txn *t, MDB_dbi dbi, const uint8_t *id, const uint8_t *pre,
     size_t prelen, const uint8_t *buf, size_t len, unsigned int flags)
 {
 	MDB_val	 k, v;
-	uint8_t	*p;
-	size_t	 head;
 	int	 rc;
 
-	head = 1 + prelen + 4;
-	if (len > UINT32_MAX || (len > 0 && buf == NULL))
+	if (len > 0 && buf == NULL)
 		return CAIRN_EINVAL;
+	/* 0: too long for the blob's u32 length */
+	if ((v.mv_size = cairn_storefmt_blob_size(prelen, len)) == 0)
+		return CAIRN_EINVAL;
+	v.mv_data = NULL;
 	k.mv_size = CAIRN_MSG_ID_BYTES;
 	k.mv_data = (void *)id;
-	v.mv_size = head + len + CSUM_BYTES;
-	v.mv_data = NULL;
 	if ((rc = mdb_put(t, dbi, &k, &v, flags | MDB_RESERVE)) != 0)
 		return mdb_code(rc);
-	p = v.mv_data;
-	p[0] = REC_VERSION;
-	if (prelen > 0)
-		memcpy(p + 1, pre, prelen);
-	put_le(p + 1 + prelen, len, 4);
-	if (len > 0)
-		memcpy(p + head, buf, len);
-	cairn_sig_hash(p + head + len, p, head + len);
+	cairn_storefmt_blob_write(v.mv_data, pre, prelen, buf, len);
 	return 0;
 }
 
@@ -576,31 +185,25 @@ static int
 get_blob(const MDB_val *v, uint8_t *pre, size_t prelen, uint8_t **out,
     size_t *outlen)
 {
-	struct dec d;
+	const uint8_t *data;
 	uint8_t	*buf;
 	size_t	 len;
 	int	 rc;
 
-	if ((rc = dec_open(&d, v)) != 0)
+	if ((rc = cairn_storefmt_blob_open(v->mv_data, v->mv_size, pre,
+	    prelen, &data, &len)) != 0)
 		return rc;
-	dec_bytes(&d, pre, prelen);
-	len = dec_u32(&d);
-	if (d.bad || len != d.len - d.off)
-		return CAIRN_ECORRUPT;
 	if ((buf = malloc(len > 0 ? len : 1)) == NULL)
 		return -ENOMEM;
-	dec_bytes(&d, buf, len);
-	if ((rc = dec_close(&d)) != 0) {
-		free(buf);
-		return rc;
-	}
+	if (len > 0)
+		memcpy(buf, data, len);
 	*out = buf;
 	*outlen = len;
 	return 0;
 }
 
 static int
-read_blob(struct store *st, struct store_txn *txn, enum db db,
+read_blob(struct store *st, struct store_txn *txn, enum cairn_storefmt_db db,
     const uint8_t *id, uint8_t *pre, size_t prelen, uint8_t **out,
     size_t *outlen)
 {
@@ -624,13 +227,6 @@ out:
 	return rc;
 }
 
-static void
-sched_key(uint8_t k[static SCHED_KEY_BYTES], int64_t when, const uint8_t *id)
-{
-	put_be64(k, (uint64_t)when);
-	memcpy(k + 8, id, CAIRN_MSG_ID_BYTES);
-}
-
 /* --- meta --- */
 
 static int
@@ -644,69 +240,45 @@ meta_get(MDB_txn *t, struct store *st, const char *key, MDB_val *v)
 }
 
 static int
-meta_put(MDB_txn *t, struct store *st, const char *key, struct enc *e)
+meta_put(MDB_txn *t, struct store *st, const char *key, const uint8_t *buf,
+    size_t len)
 {
 	MDB_val	k, v;
 
 	k.mv_size = strlen(key);
 	k.mv_data = (void *)key;
-	v.mv_size = e->len;
-	v.mv_data = e->buf;
+	v.mv_size = len;
+	v.mv_data = (void *)buf;
 	return mdb_code(mdb_put(t, st->dbi[DB_META], &k, &v, 0));
-}
-
-static int
-u64_decode(const MDB_val *v, uint64_t *value)
-{
-	struct dec d;
-	uint64_t x;
-	int	 rc;
-
-	if ((rc = dec_open(&d, v)) != 0)
-		return rc;
-	x = dec_u64(&d);
-	if ((rc = dec_close(&d)) != 0)
-		return rc;
-	*value = x;
-	return 0;
 }
 
 static int
 u64_put(MDB_txn *t, struct store *st, const char *key, uint64_t value)
 {
-	uint8_t	buf[1 + 8 + CSUM_BYTES];
-	struct enc e = { buf, sizeof(buf), 0, false };
-	int	rc;
+	uint8_t	buf[CAIRN_STOREFMT_U64_BYTES];
 
-	enc_u8(&e, REC_VERSION);
-	enc_u64(&e, value);
-	if ((rc = enc_seal(&e)) != 0)
-		return rc;
-	return meta_put(t, st, key, &e);
+	cairn_storefmt_u64_encode(buf, value);
+	return meta_put(t, st, key, buf, sizeof(buf));
 }
 
 static int
 check_format(struct store *st, MDB_txn *t)
 {
 	MDB_val	 v;
-	uint64_t format;
 	int	 rc;
 
 	rc = meta_get(t, st, META_FORMAT, &v);
 	if (rc == CAIRN_ENOTFOUND)
-		return u64_put(t, st, META_FORMAT, STORE_FORMAT);
+		return u64_put(t, st, META_FORMAT, CAIRN_STOREFMT_FORMAT);
 	if (rc != 0)
 		return rc;
-	if ((rc = u64_decode(&v, &format)) != 0)
-		return rc;
-	return format == STORE_FORMAT ? 0 : CAIRN_EVERSION;
+	return cairn_storefmt_format_check(v.mv_data, v.mv_size);
 }
 
 static int
 head_read(struct store *st, MDB_txn *t, uint64_t *seq,
     uint8_t hash[static CAIRN_HASH_BYTES])
 {
-	struct dec d;
 	MDB_val	 v;
 	int	 rc;
 
@@ -717,32 +289,17 @@ head_read(struct store *st, MDB_txn *t, uint64_t *seq,
 		return 0;
 	if (rc != 0)
 		return rc;
-	if ((rc = dec_open(&d, &v)) != 0)
-		return rc;
-	*seq = dec_u64(&d);
-	dec_bytes(&d, hash, CAIRN_HASH_BYTES);
-	if ((rc = dec_close(&d)) != 0 || *seq == 0) {
-		*seq = 0;
-		memset(hash, 0, CAIRN_HASH_BYTES);
-		return CAIRN_ECORRUPT;
-	}
-	return 0;
+	return cairn_storefmt_head_decode(seq, hash, v.mv_data, v.mv_size);
 }
 
 static int
 head_write(struct store *st, MDB_txn *t, uint64_t seq,
     const uint8_t hash[static CAIRN_HASH_BYTES])
 {
-	uint8_t	buf[1 + 8 + CAIRN_HASH_BYTES + CSUM_BYTES];
-	struct enc e = { buf, sizeof(buf), 0, false };
-	int	rc;
+	uint8_t	buf[CAIRN_STOREFMT_HEAD_BYTES];
 
-	enc_u8(&e, REC_VERSION);
-	enc_u64(&e, seq);
-	enc_bytes(&e, hash, CAIRN_HASH_BYTES);
-	if ((rc = enc_seal(&e)) != 0)
-		return rc;
-	return meta_put(t, st, META_AUDIT_HEAD, &e);
+	cairn_storefmt_head_encode(buf, seq, hash);
+	return meta_put(t, st, META_AUDIT_HEAD, buf, sizeof(buf));
 }
 
 /* --- transactions --- */
@@ -782,7 +339,7 @@ wr_txn(struct store_txn *txn, MDB_txn **t)
 
 /* Calls fn for each entry of db in key order, in one read transaction. */
 static int
-scan(struct store *st, enum db db,
+scan(struct store *st, enum cairn_storefmt_db db,
     int (*fn)(void *, const MDB_val *, const MDB_val *), void *ctx)
 {
 	MDB_txn		*t = NULL;
@@ -851,7 +408,7 @@ store_open(struct store **out, const char *dir, size_t map_size)
 		goto fail;
 	}
 	for (i = 0; i < DB_COUNT; i++) {
-		if ((rc = mdb_dbi_open(t, db_names[i], MDB_CREATE,
+		if ((rc = mdb_dbi_open(t, cairn_storefmt_db_name(i), MDB_CREATE,
 		    &st->dbi[i])) != 0) {
 			rc = mdb_code(rc);
 			goto fail;
@@ -933,36 +490,25 @@ int
 store_out_add(struct store_txn *txn, const struct store_out *o,
     const uint8_t *env, size_t envlen)
 {
-	uint8_t	 buf[REC_MAX_BYTES], sk[SCHED_KEY_BYTES];
-	struct enc e = { buf, sizeof(buf), 0, false };
+	uint8_t	 buf[REC_MAX_BYTES];
+	size_t	 len;
 	MDB_txn	*t;
-	MDB_val	 k, v;
 	int	 rc;
 
-	if ((rc = wr_txn(txn, &t)) != 0 || (rc = check_out(o)) != 0)
+	if ((rc = wr_txn(txn, &t)) != 0 ||
+	    (rc = cairn_storefmt_out_encode(o, buf, &len)) != 0)
 		return rc;
 	if (envlen > UINT32_MAX || (envlen > 0 && env == NULL))
 		return CAIRN_EINVAL;
-	if ((rc = encode_out(o, &e)) != 0)
-		return rc;
-	k.mv_size = CAIRN_MSG_ID_BYTES;
-	k.mv_data = (void *)o->msg_id;
-	v.mv_size = e.len;
-	v.mv_data = buf;
-	if ((rc = mdb_put(t, txn->st->dbi[DB_OUTBOX], &k, &v,
+	if ((rc = put_rec(t, txn->st->dbi[DB_OUTBOX], o->msg_id, buf, len,
 	    MDB_NOOVERWRITE)) != 0)
-		return mdb_code(rc);
+		return rc;
 	if ((rc = put_blob(t, txn->st->dbi[DB_OUTENV], o->msg_id, NULL, 0,
 	    env, envlen, 0)) != 0)
 		return rc;
 	if (o->state != STORE_OUT_QUEUED)
 		return 0;
-	sched_key(sk, o->next_ms, o->msg_id);
-	k.mv_size = sizeof(sk);
-	k.mv_data = sk;
-	v.mv_size = 0;
-	v.mv_data = NULL;
-	return mdb_code(mdb_put(t, txn->st->dbi[DB_SCHED], &k, &v, 0));
+	return put_sched(t, txn->st->dbi[DB_SCHED], o->next_ms, o->msg_id);
 }
 
 int
@@ -970,23 +516,23 @@ store_out_update(struct store_txn *txn, const struct store_out *o)
 {
 	struct store_out old;
 	uint8_t	 buf[REC_MAX_BYTES], sk[SCHED_KEY_BYTES];
-	struct enc e = { buf, sizeof(buf), 0, false };
+	size_t	 len;
 	MDB_txn	*t;
 	MDB_val	 k, v;
 	int	 rc;
 
-	if ((rc = wr_txn(txn, &t)) != 0 || (rc = check_out(o)) != 0)
-		return rc;
-	if ((rc = encode_out(o, &e)) != 0)
+	if ((rc = wr_txn(txn, &t)) != 0 ||
+	    (rc = cairn_storefmt_out_encode(o, buf, &len)) != 0)
 		return rc;
 	k.mv_size = CAIRN_MSG_ID_BYTES;
 	k.mv_data = (void *)o->msg_id;
 	if ((rc = mdb_get(t, txn->st->dbi[DB_OUTBOX], &k, &v)) != 0)
 		return mdb_code(rc);
-	if ((rc = decode_out(&v, o->msg_id, &old)) != 0)
+	if ((rc = cairn_storefmt_out_decode(&old, o->msg_id, v.mv_data,
+	    v.mv_size)) != 0)
 		return rc;
 	if (old.state == STORE_OUT_QUEUED) {
-		sched_key(sk, old.next_ms, o->msg_id);
+		cairn_storefmt_sched_key(sk, old.next_ms, o->msg_id);
 		k.mv_size = sizeof(sk);
 		k.mv_data = sk;
 		rc = mdb_del(t, txn->st->dbi[DB_SCHED], &k, NULL);
@@ -994,20 +540,12 @@ store_out_update(struct store_txn *txn, const struct store_out *o)
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return mdb_code(rc);
 	}
-	k.mv_size = CAIRN_MSG_ID_BYTES;
-	k.mv_data = (void *)o->msg_id;
-	v.mv_size = e.len;
-	v.mv_data = buf;
-	if ((rc = mdb_put(t, txn->st->dbi[DB_OUTBOX], &k, &v, 0)) != 0)
-		return mdb_code(rc);
+	if ((rc = put_rec(t, txn->st->dbi[DB_OUTBOX], o->msg_id, buf, len,
+	    0)) != 0)
+		return rc;
 	if (o->state != STORE_OUT_QUEUED)
 		return 0;
-	sched_key(sk, o->next_ms, o->msg_id);
-	k.mv_size = sizeof(sk);
-	k.mv_data = sk;
-	v.mv_size = 0;
-	v.mv_data = NULL;
-	return mdb_code(mdb_put(t, txn->st->dbi[DB_SCHED], &k, &v, 0));
+	return put_sched(t, txn->st->dbi[DB_SCHED], o->next_ms, o->msg_id);
 }
 
 int
@@ -1026,7 +564,7 @@ store_out_get(struct store *st, struct store_txn *txn,
 	if ((rc = mdb_get(t, st->dbi[DB_OUTBOX], &k, &v)) != 0)
 		rc = mdb_code(rc);
 	else
-		rc = decode_out(&v, id, o);
+		rc = cairn_storefmt_out_decode(o, id, v.mv_data, v.mv_size);
 	rd_end(txn, t);
 	return rc;
 }
@@ -1062,12 +600,8 @@ store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
 	}
 	for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
 	    op = MDB_NEXT) {
-		if (k.mv_size != SCHED_KEY_BYTES || v.mv_size != 0) {
-			rc = CAIRN_ECORRUPT;
-			goto out;
-		}
-		when = (int64_t)get_be64(k.mv_data);
-		if (when < 0) {
+		if (cairn_storefmt_sched_key_parse(&when, &id, k.mv_data,
+		    k.mv_size) != 0 || v.mv_size != 0 || when < 0) {
 			rc = CAIRN_ECORRUPT;
 			goto out;
 		}
@@ -1075,7 +609,6 @@ store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
 			*next_ms = when;
 			break;
 		}
-		id = (const uint8_t *)k.mv_data + 8;
 		ok.mv_size = CAIRN_MSG_ID_BYTES;
 		ok.mv_data = (void *)id;
 		if ((rc = mdb_get(t, st->dbi[DB_OUTBOX], &ok, &ov)) != 0) {
@@ -1083,7 +616,8 @@ store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
 			    mdb_code(rc);
 			goto out;
 		}
-		if ((rc = decode_out(&ov, id, &out[got])) != 0)
+		if ((rc = cairn_storefmt_out_decode(&out[got], id, ov.mv_data,
+		    ov.mv_size)) != 0)
 			goto out;
 		if (out[got].state != STORE_OUT_QUEUED ||
 		    out[got].next_ms != when) {
@@ -1121,7 +655,8 @@ out_visit(void *ctx, const MDB_val *k, const MDB_val *v)
 
 	if (k->mv_size != CAIRN_MSG_ID_BYTES)
 		return CAIRN_ECORRUPT;
-	if ((rc = decode_out(v, k->mv_data, &o)) != 0)
+	if ((rc = cairn_storefmt_out_decode(&o, k->mv_data, v->mv_data,
+	    v->mv_size)) != 0)
 		return rc;
 	return oe->fn(oe->arg, &o);
 }
@@ -1164,24 +699,18 @@ store_in_add(struct store_txn *txn, const struct store_in *m,
     const uint8_t *env, size_t envlen)
 {
 	uint8_t	 buf[REC_MAX_BYTES];
-	struct enc e = { buf, sizeof(buf), 0, false };
+	size_t	 len;
 	MDB_txn	*t;
-	MDB_val	 k, v;
 	int	 rc;
 
-	if ((rc = wr_txn(txn, &t)) != 0 || (rc = check_in(m)) != 0)
+	if ((rc = wr_txn(txn, &t)) != 0 ||
+	    (rc = cairn_storefmt_in_encode(m, buf, &len)) != 0)
 		return rc;
 	if (envlen > UINT32_MAX || (envlen > 0 && env == NULL))
 		return CAIRN_EINVAL;
-	if ((rc = encode_in(m, &e)) != 0)
-		return rc;
-	k.mv_size = CAIRN_MSG_ID_BYTES;
-	k.mv_data = (void *)m->msg_id;
-	v.mv_size = e.len;
-	v.mv_data = buf;
-	if ((rc = mdb_put(t, txn->st->dbi[DB_INBOX], &k, &v,
+	if ((rc = put_rec(t, txn->st->dbi[DB_INBOX], m->msg_id, buf, len,
 	    MDB_NOOVERWRITE)) != 0)
-		return mdb_code(rc);
+		return rc;
 	return put_blob(t, txn->st->dbi[DB_INENV], m->msg_id, NULL, 0, env,
 	    envlen, 0);
 }
@@ -1190,22 +719,19 @@ int
 store_in_update(struct store_txn *txn, const struct store_in *m)
 {
 	uint8_t	 buf[REC_MAX_BYTES];
-	struct enc e = { buf, sizeof(buf), 0, false };
+	size_t	 len;
 	MDB_txn	*t;
 	MDB_val	 k, v;
 	int	 rc;
 
-	if ((rc = wr_txn(txn, &t)) != 0 || (rc = check_in(m)) != 0)
-		return rc;
-	if ((rc = encode_in(m, &e)) != 0)
+	if ((rc = wr_txn(txn, &t)) != 0 ||
+	    (rc = cairn_storefmt_in_encode(m, buf, &len)) != 0)
 		return rc;
 	k.mv_size = CAIRN_MSG_ID_BYTES;
 	k.mv_data = (void *)m->msg_id;
 	if ((rc = mdb_get(t, txn->st->dbi[DB_INBOX], &k, &v)) != 0)
 		return mdb_code(rc);
-	v.mv_size = e.len;
-	v.mv_data = buf;
-	return mdb_code(mdb_put(t, txn->st->dbi[DB_INBOX], &k, &v, 0));
+	return put_rec(t, txn->st->dbi[DB_INBOX], m->msg_id, buf, len, 0);
 }
 
 int
@@ -1224,7 +750,7 @@ store_in_get(struct store *st, struct store_txn *txn,
 	if ((rc = mdb_get(t, st->dbi[DB_INBOX], &k, &v)) != 0)
 		rc = mdb_code(rc);
 	else
-		rc = decode_in(&v, id, m);
+		rc = cairn_storefmt_in_decode(m, id, v.mv_data, v.mv_size);
 	rd_end(txn, t);
 	return rc;
 }
@@ -1251,7 +777,8 @@ in_visit(void *ctx, const MDB_val *k, const MDB_val *v)
 
 	if (k->mv_size != CAIRN_MSG_ID_BYTES)
 		return CAIRN_ECORRUPT;
-	if ((rc = decode_in(v, k->mv_data, &m)) != 0)
+	if ((rc = cairn_storefmt_in_decode(&m, k->mv_data, v->mv_data,
+	    v->mv_size)) != 0)
 		return rc;
 	return ie->fn(ie->arg, &m);
 }
@@ -1267,102 +794,18 @@ store_in_each(struct store *st,
 
 /* --- cases --- */
 
-static int
-check_case(const struct store_case *c)
-{
-	if (c->state < STORE_CASE_QUEUED || c->state > STORE_CASE_STATE_MAX ||
-	    c->channel > CAIRN_CHANNEL_MAX)
-		return CAIRN_EINVAL;
-	if (!str_ok(c->function, sizeof(c->function)) ||
-	    !str_ok(c->peer_org, sizeof(c->peer_org)) ||
-	    !str_ok(c->peer_function, sizeof(c->peer_function)) ||
-	    !str_ok(c->contact_by, sizeof(c->contact_by)) ||
-	    !str_ok(c->redirect_org, sizeof(c->redirect_org)) ||
-	    !str_ok(c->redirect_function, sizeof(c->redirect_function)))
-		return CAIRN_EINVAL;
-	return 0;
-}
-
-static int
-encode_case(const struct store_case *c, struct enc *e)
-{
-	enc_u8(e, REC_VERSION);
-	enc_bytes(e, c->request_id, CAIRN_MSG_ID_BYTES);
-	enc_u8(e, c->sent ? 1 : 0);
-	enc_u8(e, (uint8_t)c->state);
-	enc_str(e, c->function);
-	enc_str(e, c->peer_org);
-	enc_str(e, c->peer_function);
-	enc_u64(e, (uint64_t)c->created_ms);
-	enc_u64(e, (uint64_t)c->delivered_ms);
-	enc_u64(e, (uint64_t)c->due_ms);
-	enc_u32(e, c->guarantee_days);
-	enc_str(e, c->contact_by);
-	enc_u8(e, c->channel);
-	enc_str(e, c->redirect_org);
-	enc_str(e, c->redirect_function);
-	enc_u64(e, (uint64_t)c->updated_ms);
-	return enc_seal(e);
-}
-
-static int
-decode_case(const MDB_val *v, const uint8_t *id, struct store_case *c)
-{
-	struct dec d;
-	uint8_t	 sent, state;
-	int	 rc;
-
-	memset(c, 0, sizeof(*c));
-	if ((rc = dec_open(&d, v)) != 0)
-		return rc;
-	dec_bytes(&d, c->request_id, CAIRN_MSG_ID_BYTES);
-	sent = dec_u8(&d);
-	state = dec_u8(&d);
-	dec_str(&d, c->function, sizeof(c->function));
-	dec_str(&d, c->peer_org, sizeof(c->peer_org));
-	dec_str(&d, c->peer_function, sizeof(c->peer_function));
-	c->created_ms = (int64_t)dec_u64(&d);
-	c->delivered_ms = (int64_t)dec_u64(&d);
-	c->due_ms = (int64_t)dec_u64(&d);
-	c->guarantee_days = dec_u32(&d);
-	dec_str(&d, c->contact_by, sizeof(c->contact_by));
-	c->channel = dec_u8(&d);
-	dec_str(&d, c->redirect_org, sizeof(c->redirect_org));
-	dec_str(&d, c->redirect_function, sizeof(c->redirect_function));
-	c->updated_ms = (int64_t)dec_u64(&d);
-	if ((rc = dec_close(&d)) != 0)
-		goto fail;
-	rc = CAIRN_ECORRUPT;
-	if (sent > 1 || memcmp(c->request_id, id, CAIRN_MSG_ID_BYTES) != 0)
-		goto fail;
-	c->sent = sent;
-	c->state = (enum store_case_state)state;
-	if (check_case(c) != 0)
-		goto fail;
-	return 0;
-fail:
-	memset(c, 0, sizeof(*c));
-	return rc;
-}
-
 int
 store_case_put(struct store_txn *txn, const struct store_case *c)
 {
 	uint8_t	 buf[REC_MAX_BYTES];
-	struct enc e = { buf, sizeof(buf), 0, false };
+	size_t	 len;
 	MDB_txn	*t;
-	MDB_val	 k, v;
 	int	 rc;
 
-	if ((rc = wr_txn(txn, &t)) != 0 || (rc = check_case(c)) != 0)
+	if ((rc = wr_txn(txn, &t)) != 0 ||
+	    (rc = cairn_storefmt_case_encode(c, buf, &len)) != 0)
 		return rc;
-	if ((rc = encode_case(c, &e)) != 0)
-		return rc;
-	k.mv_size = CAIRN_MSG_ID_BYTES;
-	k.mv_data = (void *)c->request_id;
-	v.mv_size = e.len;
-	v.mv_data = buf;
-	return mdb_code(mdb_put(t, txn->st->dbi[DB_CASES], &k, &v, 0));
+	return put_rec(t, txn->st->dbi[DB_CASES], c->request_id, buf, len, 0);
 }
 
 int
@@ -1381,7 +824,7 @@ store_case_get(struct store *st, struct store_txn *txn,
 	if ((rc = mdb_get(t, st->dbi[DB_CASES], &k, &v)) != 0)
 		rc = mdb_code(rc);
 	else
-		rc = decode_case(&v, id, c);
+		rc = cairn_storefmt_case_decode(c, id, v.mv_data, v.mv_size);
 	rd_end(txn, t);
 	return rc;
 }
@@ -1400,7 +843,8 @@ case_visit(void *ctx, const MDB_val *k, const MDB_val *v)
 
 	if (k->mv_size != CAIRN_MSG_ID_BYTES)
 		return CAIRN_ECORRUPT;
-	if ((rc = decode_case(v, k->mv_data, &c)) != 0)
+	if ((rc = cairn_storefmt_case_decode(&c, k->mv_data, v->mv_data,
+	    v->mv_size)) != 0)
 		return rc;
 	return ce->fn(ce->arg, &c);
 }
@@ -1417,34 +861,27 @@ store_case_each(struct store *st,
 /* --- dedup --- */
 
 /*
- * dedup holds [version][u64 expires_ms][u32 len][receipt][checksum];
- * dedupexp indexes it by u64be(expires_ms) || msg_id so that expiry reads
- * only what it drops.
+ * dedup holds blobs whose pre is expires_ms; dedupexp indexes them by
+ * u64be(expires_ms) || msg_id so that expiry reads only what it drops.
  */
 int
 store_dedup_put(struct store_txn *txn,
     const uint8_t id[static CAIRN_MSG_ID_BYTES], int64_t expires_ms,
     const uint8_t *receipt, size_t len)
 {
-	uint8_t	 pre[8], xk[SCHED_KEY_BYTES];
+	uint8_t	 pre[CAIRN_STOREFMT_DEDUP_PRE_BYTES];
 	MDB_txn	*t;
-	MDB_val	 k, v;
 	int	 rc;
 
 	if ((rc = wr_txn(txn, &t)) != 0)
 		return rc;
 	if (expires_ms < 0)
 		return CAIRN_EINVAL;
-	put_le(pre, (uint64_t)expires_ms, sizeof(pre));
+	cairn_storefmt_dedup_pre(pre, expires_ms);
 	if ((rc = put_blob(t, txn->st->dbi[DB_DEDUP], id, pre, sizeof(pre),
 	    receipt, len, MDB_NOOVERWRITE)) != 0)
 		return rc;
-	sched_key(xk, expires_ms, id);
-	k.mv_size = sizeof(xk);
-	k.mv_data = xk;
-	v.mv_size = 0;
-	v.mv_data = NULL;
-	return mdb_code(mdb_put(t, txn->st->dbi[DB_DEDUPEXP], &k, &v, 0));
+	return put_sched(t, txn->st->dbi[DB_DEDUPEXP], expires_ms, id);
 }
 
 int
@@ -1452,7 +889,7 @@ store_dedup_get(struct store *st, struct store_txn *txn,
     const uint8_t id[static CAIRN_MSG_ID_BYTES], uint8_t **receipt,
     size_t *len)
 {
-	uint8_t	pre[8];
+	uint8_t	pre[CAIRN_STOREFMT_DEDUP_PRE_BYTES];
 
 	return read_blob(st, txn, DB_DEDUP, id, pre, sizeof(pre), receipt,
 	    len);
@@ -1465,6 +902,8 @@ store_dedup_expire(struct store_txn *txn, int64_t now_ms, size_t max,
 	MDB_txn		*t;
 	MDB_cursor	*c = NULL;
 	MDB_val		 k, v, dk;
+	const uint8_t	*id;
+	int64_t		 when;
 	size_t		 dropped = 0;
 	int		 rc;
 
@@ -1476,14 +915,15 @@ store_dedup_expire(struct store_txn *txn, int64_t now_ms, size_t max,
 	/* Each pass drops the first entry, so the next one is first again. */
 	while (dropped < max &&
 	    (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
-		if (k.mv_size != SCHED_KEY_BYTES) {
+		if (cairn_storefmt_sched_key_parse(&when, &id, k.mv_data,
+		    k.mv_size) != 0) {
 			rc = CAIRN_ECORRUPT;
 			goto out;
 		}
-		if ((int64_t)get_be64(k.mv_data) >= now_ms)
+		if (when >= now_ms)
 			break;
 		dk.mv_size = CAIRN_MSG_ID_BYTES;
-		dk.mv_data = (uint8_t *)k.mv_data + 8;
+		dk.mv_data = (void *)id;
 		rc = mdb_del(t, txn->st->dbi[DB_DEDUP], &dk, NULL);
 		if (rc != 0 && rc != MDB_NOTFOUND) {
 			rc = mdb_code(rc);
@@ -1507,7 +947,7 @@ out:
 int
 store_audit_append(struct store_txn *txn, struct cairn_audit_record *rec)
 {
-	uint8_t	 prev[CAIRN_HASH_BYTES], kb[8];
+	uint8_t	 prev[CAIRN_HASH_BYTES], kb[SEQ_KEY_BYTES];
 	uint8_t	*buf = NULL;
 	size_t	 len;
 	uint64_t seq;
@@ -1525,7 +965,7 @@ store_audit_append(struct store_txn *txn, struct cairn_audit_record *rec)
 	memcpy(rec->prev_hash, prev, CAIRN_HASH_BYTES);
 	if ((rc = cairn_audit_seal(rec, &buf, &len)) != 0)
 		return rc;
-	put_be64(kb, rec->seq);
+	cairn_storefmt_seq_key(kb, rec->seq);
 	k.mv_size = sizeof(kb);
 	k.mv_data = kb;
 	v.mv_size = len;
@@ -1563,7 +1003,7 @@ store_audit_each(struct store *st, uint64_t from,
     int (*fn)(void *arg, const struct cairn_audit_record *rec), void *arg)
 {
 	struct cairn_audit_record rec;
-	uint8_t		 kb[8], prev[CAIRN_HASH_BYTES];
+	uint8_t		 kb[SEQ_KEY_BYTES], prev[CAIRN_HASH_BYTES];
 	uint64_t	 seq, want, prev_seq = 0;
 	MDB_txn		*t;
 	MDB_cursor	*c = NULL;
@@ -1577,15 +1017,15 @@ store_audit_each(struct store *st, uint64_t from,
 		rc = mdb_code(rc);
 		goto out;
 	}
-	put_be64(kb, from);
+	cairn_storefmt_seq_key(kb, from);
 	k.mv_size = sizeof(kb);
 	k.mv_data = kb;
 	for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
 	    op = MDB_NEXT) {
 		rc = CAIRN_ECORRUPT;
-		if (k.mv_size != sizeof(kb))
+		if (cairn_storefmt_seq_key_parse(&seq, k.mv_data,
+		    k.mv_size) != 0)
 			goto out;
-		seq = get_be64(k.mv_data);
 		if (cairn_audit_open(&rec, v.mv_data, v.mv_size) != 0 ||
 		    rec.seq != seq)
 			goto out;
@@ -1639,7 +1079,7 @@ store_meta_get_u64(struct store *st, const char *key, uint64_t *value)
 	if ((rc = rd_begin(st, NULL, &t)) != 0)
 		return rc;
 	if ((rc = meta_get(t, st, key, &v)) == 0)
-		rc = u64_decode(&v, value);
+		rc = cairn_storefmt_u64_decode(value, v.mv_data, v.mv_size);
 	rd_end(NULL, t);
 	return rc;
 }
@@ -1655,7 +1095,8 @@ stats_visit(void *ctx, const MDB_val *k, const MDB_val *v)
 
 	if (k->mv_size != CAIRN_MSG_ID_BYTES)
 		return CAIRN_ECORRUPT;
-	if ((rc = decode_out(v, k->mv_data, &o)) != 0)
+	if ((rc = cairn_storefmt_out_decode(&o, k->mv_data, v->mv_data,
+	    v->mv_size)) != 0)
 		return rc;
 	s->out_total++;
 	switch (o.state) {
@@ -1713,7 +1154,7 @@ store_checkpoint_put(struct store_txn *txn, uint64_t seq, const uint8_t *buf,
     size_t len)
 {
 	struct cairn_audit_checkpoint cp;
-	uint8_t	 kb[8];
+	uint8_t	 kb[SEQ_KEY_BYTES];
 	MDB_txn	*t;
 	MDB_val	 k, v;
 	int	 rc;
@@ -1722,7 +1163,7 @@ store_checkpoint_put(struct store_txn *txn, uint64_t seq, const uint8_t *buf,
 		return rc;
 	if (cairn_audit_checkpoint_open(&cp, buf, len) != 0 || cp.seq != seq)
 		return CAIRN_EINVAL;
-	put_be64(kb, seq);
+	cairn_storefmt_seq_key(kb, seq);
 	k.mv_size = sizeof(kb);
 	k.mv_data = kb;
 	v.mv_size = len;
@@ -1736,12 +1177,9 @@ static int
 checkpoint_decode(const MDB_val *k, const MDB_val *v,
     struct cairn_audit_checkpoint *cp)
 {
-	if (k->mv_size != 8 ||
-	    cairn_audit_checkpoint_open(cp, v->mv_data, v->mv_size) != 0 ||
-	    cp->seq != get_be64(k->mv_data)) {
-		memset(cp, 0, sizeof(*cp));
+	if (cairn_storefmt_checkpoint_decode(cp, k->mv_data, k->mv_size,
+	    v->mv_data, v->mv_size) != 0)
 		return CAIRN_ECORRUPT;
-	}
 	return 0;
 }
 

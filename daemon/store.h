@@ -3,26 +3,12 @@
  * store: the daemon's durable state in LMDB.  It keeps; it does not decide
  * (the workflow does).
  *
- * Named databases:
- *   outbox    msg_id -> struct store_out (metadata of a message we send)
- *   outenv    msg_id -> envelope bytes as sealed
- *   sched     u64be(next_ms) || msg_id -> ""   (retry schedule of QUEUED)
- *   receipts  msg_id -> signed reply bytes we received (receipt or nack)
- *   inbox     msg_id -> struct store_in (metadata of a message we hold)
- *   inenv     msg_id -> envelope bytes as received (still encrypted)
- *   dedup     msg_id -> u64 expires_ms || signed receipt bytes we issued
- *   dedupexp  u64be(expires_ms) || msg_id -> ""   (expiry order of dedup)
- *   audit     u64be(seq) -> audit record bytes (proto/audit.h)
- *   cases     request msg_id -> struct store_case (the consultation workflow)
- *   meta      "audit.head" -> u64 seq || 32-byte hash; "format" -> u64 (1);
- *             "book.serial" -> u64
- *   checkpoints u64be(seq) -> signed AuditCheckpoint bytes (proto/audit.h)
- *
- * Every value carries a format version and a BLAKE2b checksum, checked on
- * every read (LMDB 0.9 has no page checksums): a mismatch is
- * CAIRN_ECORRUPT, never served; a sound value of an unknown version is
- * CAIRN_EVERSION.  Audit records are stored as sealed, and their own hash
- * is their checksum.
+ * Its named databases, their keys and the bytes of their values are
+ * proto/storefmt.h's.  Every value carries a format version and a BLAKE2b
+ * checksum, checked on every read (LMDB 0.9 has no page checksums): a
+ * mismatch is CAIRN_ECORRUPT, never served; a sound value of an unknown
+ * version is CAIRN_EVERSION.  Audit records are stored as sealed, and
+ * their own hash is their checksum.
  *
  * Arguments out of range (an enum value, a string not terminated within
  * its array, a negative next_ms of a QUEUED message, a finished txn) are
@@ -48,57 +34,27 @@
 #include "proto/kind.h"
 #include "proto/payload.h"
 #include "proto/sig.h"
+#include "proto/storefmt.h"
 #include "proto/validate.h"
 
 #define STORE_DEFAULT_MAP_SIZE	(1024ull * 1024 * 1024)
 
-enum store_out_state {
-	STORE_OUT_QUEUED = 1,
-	STORE_OUT_DELIVERED = 2,
-	STORE_OUT_REJECTED = 3,
-	STORE_OUT_FAILED = 4
-};
+/*
+ * The records are proto/storefmt.h's, which defines their bytes on disk for
+ * the daemon and for `cairn audit` alike; the store's API keeps its own
+ * names for them.
+ */
+#define store_out		cairn_storefmt_out
+#define store_out_state		cairn_storefmt_out_state
+#define STORE_OUT_QUEUED	CAIRN_STOREFMT_OUT_QUEUED
+#define STORE_OUT_DELIVERED	CAIRN_STOREFMT_OUT_DELIVERED
+#define STORE_OUT_REJECTED	CAIRN_STOREFMT_OUT_REJECTED
+#define STORE_OUT_FAILED	CAIRN_STOREFMT_OUT_FAILED
 
-struct store_out {
-	uint8_t		msg_id[CAIRN_MSG_ID_BYTES];
-	enum store_out_state state;
-	enum cairn_kind	kind;
-	char		from_function[CAIRN_FUNCTION_MAX + 1];
-	char		to_org[CAIRN_ORG_ID_MAX + 1];
-	char		to_function[CAIRN_FUNCTION_MAX + 1];
-	uint8_t		conversation_id[CAIRN_MSG_ID_BYTES];
-	bool		has_reply_to;
-	uint8_t		in_reply_to[CAIRN_MSG_ID_BYTES];
-	int64_t		created_ms;
-	int64_t		expires_ms;
-	int64_t		next_ms;	/* next attempt, QUEUED only */
-	int64_t		receipt_ms;	/* receipt or nack time, or 0 */
-	uint32_t	attempts;
-	int32_t		last_error;	/* CAIRN_E* or 0 */
-	int32_t		nack_reason;	/* enum cairn_nack_reason or 0 */
-	uint8_t		envelope_hash[CAIRN_HASH_BYTES];
-};
-
-enum store_in_state {
-	STORE_IN_NEW = 1,
-	STORE_IN_READ = 2
-};
-
-struct store_in {
-	uint8_t		msg_id[CAIRN_MSG_ID_BYTES];
-	enum store_in_state state;
-	enum cairn_kind	kind;
-	char		from_org[CAIRN_ORG_ID_MAX + 1];
-	char		from_function[CAIRN_FUNCTION_MAX + 1];
-	char		to_function[CAIRN_FUNCTION_MAX + 1];
-	uint8_t		conversation_id[CAIRN_MSG_ID_BYTES];
-	bool		has_reply_to;
-	uint8_t		in_reply_to[CAIRN_MSG_ID_BYTES];
-	int64_t		created_ms;
-	int64_t		expires_ms;
-	int64_t		received_ms;
-	uint8_t		envelope_hash[CAIRN_HASH_BYTES];
-};
+#define store_in		cairn_storefmt_in
+#define store_in_state		cairn_storefmt_in_state
+#define STORE_IN_NEW		CAIRN_STOREFMT_IN_NEW
+#define STORE_IN_READ		CAIRN_STOREFMT_IN_READ
 
 struct store;
 struct store_txn;
@@ -220,40 +176,22 @@ int	store_in_each(struct store *st,
 
 /* --- cases --- */
 
-enum store_case_state {
-	STORE_CASE_QUEUED = 1,		/* sent request not yet delivered */
-	STORE_CASE_DELIVERED = 2,	/* delivered, no guarantee yet */
-	STORE_CASE_GUARANTEED = 3,
-	STORE_CASE_ANSWERED = 4,
-	STORE_CASE_REDIRECTED = 5,
-	STORE_CASE_WITHDRAWN = 6,
-	STORE_CASE_REJECTED = 7,
-	STORE_CASE_FAILED = 8,
-	STORE_CASE_STATE_MAX = 8
-};
-
 /*
  * One consultation request and what became of it, on either side
- * (cases: request msg_id -> struct store_case).  OVERDUE is not stored:
- * it is DELIVERED past due_ms.
+ * (cases: request msg_id -> struct store_case, proto/storefmt.h).
+ * OVERDUE is not stored: it is DELIVERED past due_ms.
  */
-struct store_case {
-	uint8_t		request_id[CAIRN_MSG_ID_BYTES];
-	bool		sent;		/* we sent it (else received) */
-	enum store_case_state state;
-	char		function[CAIRN_FUNCTION_MAX + 1];	/* ours */
-	char		peer_org[CAIRN_ORG_ID_MAX + 1];
-	char		peer_function[CAIRN_FUNCTION_MAX + 1];
-	int64_t		created_ms;
-	int64_t		delivered_ms;	/* 0 until delivered */
-	int64_t		due_ms;		/* 0: no guarantee period */
-	uint32_t	guarantee_days;
-	char		contact_by[11];	/* "" or YYYY-MM-DD */
-	uint8_t		channel;	/* enum cairn_channel */
-	char		redirect_org[CAIRN_ORG_ID_MAX + 1];
-	char		redirect_function[CAIRN_FUNCTION_MAX + 1];
-	int64_t		updated_ms;
-};
+#define store_case		cairn_storefmt_case
+#define store_case_state	cairn_storefmt_case_state
+#define STORE_CASE_QUEUED	CAIRN_STOREFMT_CASE_QUEUED
+#define STORE_CASE_DELIVERED	CAIRN_STOREFMT_CASE_DELIVERED
+#define STORE_CASE_GUARANTEED	CAIRN_STOREFMT_CASE_GUARANTEED
+#define STORE_CASE_ANSWERED	CAIRN_STOREFMT_CASE_ANSWERED
+#define STORE_CASE_REDIRECTED	CAIRN_STOREFMT_CASE_REDIRECTED
+#define STORE_CASE_WITHDRAWN	CAIRN_STOREFMT_CASE_WITHDRAWN
+#define STORE_CASE_REJECTED	CAIRN_STOREFMT_CASE_REJECTED
+#define STORE_CASE_FAILED	CAIRN_STOREFMT_CASE_FAILED
+#define STORE_CASE_STATE_MAX	CAIRN_STOREFMT_CASE_STATE_MAX
 
 /* Adds or replaces a case.  Returns 0, CAIRN_EINVAL, CAIRN_ENOSPACE... */
 int	store_case_put(struct store_txn *txn, const struct store_case *c)
