@@ -252,13 +252,21 @@ check-integration: build
 	fi
 
 memcheck: deps
+	@command -v valgrind >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				valgrind >/dev/null || exit 1; \
+		else \
+			echo "memcheck: sudo apt-get install -y valgrind"; exit 1; \
+		fi; }
 	@$(MAKE) --no-print-directory $(UNIT_BINS)
-	@fail=0; for t in $(RUN_UNITS); do \
+	@pass=0; fail=0; for t in $(RUN_UNITS); do \
 		echo "== valgrind: $$t"; \
-		valgrind -q --error-exitcode=1 --leak-check=full \
+		if valgrind -q --error-exitcode=1 --leak-check=full \
 			--errors-for-leak-kinds=definite \
-			$(B)/tests/test_$$t || fail=1; \
-	done; [ $$fail -eq 0 ]
+			$(B)/tests/test_$$t; then pass=$$((pass+1)); \
+		else fail=$$((fail+1)); echo "FAILED: valgrind $$t"; fi; \
+	done; echo "memcheck: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 bench: deps
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
