@@ -318,10 +318,16 @@ fuzz: deps
 	@mkdir -p $(FUZZ_B)
 	@echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' | \
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -x c - \
-	    -o $(FUZZ_B)/probe >/dev/null 2>&1 || { \
+	    -o $(FUZZ_B)/probe >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "fuzz: installing clang and libFuzzer"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang \
+			libclang-rt-14-dev >/dev/null || exit 1; \
+	else \
 		echo "fuzz: needs clang with libFuzzer; install it with:"; \
 		echo "  sudo apt-get install -y clang libclang-rt-14-dev"; \
-		exit 1; }
+		exit 1; \
+	fi
 	@rm -f $(FUZZ_B)/probe
 	@$(MAKE) --no-print-directory $(FUZZ_B)/mkseeds \
 		$(FUZZ_RUN:%=$(FUZZ_B)/fuzz_%)
