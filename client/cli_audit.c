@@ -10,8 +10,8 @@
  *   reconcile  two organisations' exports against each other and the
  *              address book
  *
- * The state directory is read with LMDB read-only (MDB_RDONLY), from the
- * layout documented in daemon/store.h, without the daemon: next to a
+ * The state directory is read with LMDB read-only (MDB_RDONLY), through
+ * the store's layout in proto/storefmt.h, without the daemon: next to a
  * running daemon (LMDB serves concurrent readers; records are read in
  * batches of short transactions, up to the head that was current when
  * the command started), or on a stopped daemon's directory or a copy of
@@ -38,7 +38,6 @@
 #include <unistd.h>
 
 #include <lmdb.h>
-#include <sodium.h>
 
 #include "client/cairn.h"
 #include "client/cli_audit.h"
@@ -46,13 +45,12 @@
 #include "keys/keyfile.h"
 #include "proto/audit.h"
 #include "proto/reply.h"
+#include "proto/storefmt.h"
 
 #define PROG		"cairn"
 #define STATE_ENV	"CAIRN_STATE_DIR"
 #define BATCH		8192		/* records per read transaction */
-#define STORE_FORMAT	1		/* daemon/store.c STORE_FORMAT */
-#define REC_VERSION	1		/* daemon/store.c REC_VERSION */
-#define CSUM_BYTES	CAIRN_HASH_BYTES
+#define DEDUP_PRE	CAIRN_STOREFMT_DEDUP_PRE_BYTES
 #define TIME_BYTES	40
 #define ADDR_BYTES	(CAIRN_ADDRESS_MAX + 1)
 #define MAX_RELATED	64
@@ -136,12 +134,10 @@ static int	 mdb_err(int);
 static int	 state_open(struct state *, const char *);
 static void	 state_close(struct state *);
 static int	 state_txn(struct state *, MDB_txn **);
-static int	 open_value(const MDB_val *, size_t, uint8_t *, size_t,
-		    uint8_t *, size_t *);
+static int	 open_value(const MDB_val *, size_t, size_t, uint8_t *,
+		    size_t *);
 static int	 state_head(struct state *, MDB_txn *, uint64_t *,
 		    uint8_t [static CAIRN_HASH_BYTES]);
-static uint64_t	 be64(const uint8_t *);
-static void	 put_be64(uint8_t *, uint64_t);
 static int	 state_checkpoints(struct state *, MDB_txn *,
 		    struct cplist *);
 static int	 state_records(struct state *, uint64_t, uint64_t,
@@ -181,6 +177,8 @@ static int	 write_item(FILE *, const struct cairn_audit_item *,
 static int	 write_record(void *, uint64_t, const uint8_t *, size_t);
 static int	 id_cmp(const void *, const void *);
 static int	 cmd_export(int, char **);
+static bool	 answers(bool, const MDB_val *, const MDB_val *,
+		    const uint8_t *);
 static int	 related(struct state *, const uint8_t *, uint8_t (*)[17],
 		    size_t *);
 static void	 user_name(char *, size_t, int64_t);
@@ -365,12 +363,15 @@ static int
 state_open(struct state *s, const char *dir)
 {
 	struct {
-		const char	*name;
-		MDB_dbi		*dbi;
+		enum cairn_storefmt_db	 db;
+		MDB_dbi			*dbi;
 	} dbs[] = {
-		{ "audit", &s->audit }, { "meta", &s->meta },
-		{ "receipts", &s->receipts }, { "dedup", &s->dedup },
-		{ "outbox", &s->outbox }, { "inbox", &s->inbox },
+		{ CAIRN_STOREFMT_DB_AUDIT, &s->audit },
+		{ CAIRN_STOREFMT_DB_META, &s->meta },
+		{ CAIRN_STOREFMT_DB_RECEIPTS, &s->receipts },
+		{ CAIRN_STOREFMT_DB_DEDUP, &s->dedup },
+		{ CAIRN_STOREFMT_DB_OUTBOX, &s->outbox },
+		{ CAIRN_STOREFMT_DB_INBOX, &s->inbox },
 	};
 	struct stat	 sb;
 	MDB_txn		*t = NULL;
@@ -395,39 +396,21 @@ state_open(struct state *s, const char *dir)
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t)) != 0)
 		goto fail;
 	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
-		if ((rc = mdb_dbi_open(t, dbs[i].name, 0, dbs[i].dbi)) != 0)
+		if ((rc = mdb_dbi_open(t, cairn_storefmt_db_name(dbs[i].db), 0,
+		    dbs[i].dbi)) != 0)
 			goto fail;
-	rc = mdb_dbi_open(t, "checkpoints", 0, &s->checkpoints);
+	rc = mdb_dbi_open(t,
+	    cairn_storefmt_db_name(CAIRN_STOREFMT_DB_CHECKPOINTS), 0,
+	    &s->checkpoints);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		goto fail;
 	s->has_checkpoints = rc == 0;
-	/* meta "format": [version][u64le format][checksum] */
-	k.mv_data = "format";
-	k.mv_size = strlen("format");
+	k.mv_data = CAIRN_STOREFMT_META_FORMAT;
+	k.mv_size = strlen(CAIRN_STOREFMT_META_FORMAT);
 	if ((rc = mdb_get(t, s->meta, &k, &v)) != 0)
 		goto fail;
-	if (v.mv_size != 1 + 8 + CSUM_BYTES) {
-		rc = CAIRN_ECORRUPT;
+	if ((rc = cairn_storefmt_format_check(v.mv_data, v.mv_size)) != 0)
 		goto fail_code;
-	}
-	{
-		uint8_t	csum[CSUM_BYTES];
-		const uint8_t *p = v.mv_data;
-		uint64_t fmt = 0;
-
-		cairn_sig_hash(csum, p, 1 + 8);
-		if (sodium_memcmp(csum, p + 9, CSUM_BYTES) != 0 ||
-		    p[0] != REC_VERSION) {
-			rc = CAIRN_ECORRUPT;
-			goto fail_code;
-		}
-		for (i = 8; i > 0; i--)
-			fmt = (fmt << 8) | p[i];
-		if (fmt != STORE_FORMAT) {
-			rc = CAIRN_EVERSION;
-			goto fail_code;
-		}
-	}
 	/* a read-only commit keeps the handles opened in it */
 	rc = mdb_txn_commit(t);
 	t = NULL;
@@ -469,91 +452,48 @@ state_txn(struct state *s, MDB_txn **t)
 }
 
 /*
- * A stored byte string (daemon/store.c): [version][pre][u32le len]
- * [bytes][BLAKE2b checksum of all before].  pre (prelen bytes) and the
- * bytes (at most max) are copied out.
+ * A stored byte string (a blob, proto/storefmt.h) whose pre is prelen
+ * bytes: its bytes (at most max) are copied out.
  */
 static int
-open_value(const MDB_val *v, size_t prelen, uint8_t *pre, size_t max,
-    uint8_t *out, size_t *outlen)
+open_value(const MDB_val *v, size_t prelen, size_t max, uint8_t *out,
+    size_t *outlen)
 {
-	const uint8_t *p = v->mv_data;
-	uint8_t	csum[CSUM_BYTES];
-	size_t	head = 1 + prelen + 4, len;
+	const uint8_t *data;
+	uint8_t	pre[DEDUP_PRE];
+	size_t	len;
+	int	rc;
 
 	*outlen = 0;
-	if (v->mv_size < head + CSUM_BYTES)
-		return CAIRN_ECORRUPT;
-	cairn_sig_hash(csum, p, v->mv_size - CSUM_BYTES);
-	if (sodium_memcmp(csum, p + v->mv_size - CSUM_BYTES, CSUM_BYTES) != 0)
-		return CAIRN_ECORRUPT;
-	if (p[0] != REC_VERSION)
-		return CAIRN_EVERSION;
-	len = (size_t)p[head - 4] | (size_t)p[head - 3] << 8 |
-	    (size_t)p[head - 2] << 16 | (size_t)p[head - 1] << 24;
-	if (len != v->mv_size - head - CSUM_BYTES)
-		return CAIRN_ECORRUPT;
+	if (prelen > sizeof(pre))
+		return CAIRN_EINVAL;
+	if ((rc = cairn_storefmt_blob_open(v->mv_data, v->mv_size, pre,
+	    prelen, &data, &len)) != 0)
+		return rc;
 	if (len > max)
 		return CAIRN_ETOOBIG;
-	if (prelen > 0)
-		memcpy(pre, p + 1, prelen);
 	if (len > 0)
-		memcpy(out, p + head, len);
+		memcpy(out, data, len);
 	*outlen = len;
 	return 0;
 }
 
-/* meta "audit.head": [version][u64le seq][hash][checksum]. */
 static int
 state_head(struct state *s, MDB_txn *t, uint64_t *seq,
     uint8_t hash[static CAIRN_HASH_BYTES])
 {
-	const uint8_t *p;
-	uint8_t	 csum[CSUM_BYTES];
 	MDB_val	 k, v;
-	int	 i, rc;
+	int	 rc;
 
 	*seq = 0;
 	memset(hash, 0, CAIRN_HASH_BYTES);
-	k.mv_data = "audit.head";
-	k.mv_size = strlen("audit.head");
+	k.mv_data = CAIRN_STOREFMT_META_AUDIT_HEAD;
+	k.mv_size = strlen(CAIRN_STOREFMT_META_AUDIT_HEAD);
 	if ((rc = mdb_get(t, s->meta, &k, &v)) == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return mdb_err(rc);
-	p = v.mv_data;
-	if (v.mv_size != 1 + 8 + CAIRN_HASH_BYTES + CSUM_BYTES)
-		return CAIRN_ECORRUPT;
-	cairn_sig_hash(csum, p, 1 + 8 + CAIRN_HASH_BYTES);
-	if (sodium_memcmp(csum, p + 1 + 8 + CAIRN_HASH_BYTES,
-	    CSUM_BYTES) != 0 || p[0] != REC_VERSION)
-		return CAIRN_ECORRUPT;
-	for (i = 8; i > 0; i--)
-		*seq = (*seq << 8) | p[i];
-	memcpy(hash, p + 9, CAIRN_HASH_BYTES);
-	return 0;
-}
-
-static uint64_t
-be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int	 i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	int	i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = v & 0xff;
-		v >>= 8;
-	}
+	return cairn_storefmt_head_decode(seq, hash, v.mv_data, v.mv_size);
 }
 
 /* Every stored checkpoint, decoded where it decodes. */
@@ -582,11 +522,12 @@ state_checkpoints(struct state *s, MDB_txn *t, struct cplist *l)
 			l->v = nv;
 		}
 		memset(&l->v[l->n], 0, sizeof(l->v[0]));
-		l->v[l->n].key = k.mv_size == 8 ? be64(k.mv_data) : 0;
-		l->v[l->n].rc = cairn_audit_checkpoint_open(&l->v[l->n].cp,
-		    v.mv_data, v.mv_size);
-		if (l->v[l->n].rc == 0 && l->v[l->n].cp.seq != l->v[l->n].key)
-			l->v[l->n].rc = CAIRN_ECORRUPT;
+		if (cairn_storefmt_seq_key_parse(&l->v[l->n].key, k.mv_data,
+		    k.mv_size) != 0)
+			l->v[l->n].key = 0;
+		l->v[l->n].rc = cairn_storefmt_checkpoint_decode(
+		    &l->v[l->n].cp, k.mv_data, k.mv_size, v.mv_data,
+		    v.mv_size);
 		l->n++;
 	}
 	rc = rc == MDB_NOTFOUND ? 0 : mdb_err(rc);
@@ -628,7 +569,7 @@ state_records(struct state *s, uint64_t from, uint64_t to,
 	MDB_cursor	*c;
 	MDB_val		 k, v;
 	MDB_cursor_op	 op;
-	uint8_t		 kb[8];
+	uint8_t		 kb[CAIRN_STOREFMT_SEQ_KEY_BYTES];
 	uint64_t	 next = from, key;
 	size_t		 n;
 	bool		 done = false;
@@ -641,7 +582,7 @@ state_records(struct state *s, uint64_t from, uint64_t to,
 			mdb_txn_abort(t);
 			return mdb_err(rc);
 		}
-		put_be64(kb, next);
+		cairn_storefmt_seq_key(kb, next);
 		k.mv_size = sizeof(kb);
 		k.mv_data = kb;
 		op = MDB_SET_RANGE;
@@ -652,7 +593,9 @@ state_records(struct state *s, uint64_t from, uint64_t to,
 				break;
 			}
 			op = MDB_NEXT;
-			key = k.mv_size == 8 ? be64(k.mv_data) : 0;
+			if (cairn_storefmt_seq_key_parse(&key, k.mv_data,
+			    k.mv_size) != 0)
+				key = 0;
 			if (key > to) {
 				done = true;
 				break;
@@ -669,7 +612,10 @@ state_records(struct state *s, uint64_t from, uint64_t to,
 	return rc;
 }
 
-/* The signed reply kept for a message: receipts (prelen 0) or dedup (8). */
+/*
+ * The signed reply kept for a message: receipts (prelen 0) or dedup
+ * (DEDUP_PRE).
+ */
 static int
 state_reply(struct state *s, MDB_dbi dbi, size_t prelen,
     const uint8_t id[static CAIRN_MSG_ID_BYTES],
@@ -677,7 +623,6 @@ state_reply(struct state *s, MDB_dbi dbi, size_t prelen,
 {
 	MDB_txn	*t;
 	MDB_val	 k, v;
-	uint8_t	 pre[8];
 	int	 rc;
 
 	memset(r, 0, sizeof(*r));
@@ -688,7 +633,7 @@ state_reply(struct state *s, MDB_dbi dbi, size_t prelen,
 	if ((rc = mdb_get(t, dbi, &k, &v)) != 0)
 		rc = mdb_err(rc);
 	else
-		rc = open_value(&v, prelen, pre, sizeof(r->reply), r->reply,
+		rc = open_value(&v, prelen, sizeof(r->reply), r->reply,
 		    &r->len);
 	mdb_txn_abort(t);
 	if (rc == 0 && r->len == 0)
@@ -1464,7 +1409,7 @@ cmd_export(int argc, char **argv)
 		it.type = CAIRN_AUDIT_ITEM_RECEIPT;
 		rc = state_reply(&s, x.ids[i][CAIRN_MSG_ID_BYTES] == 0 ?
 		    s.receipts : s.dedup, x.ids[i][CAIRN_MSG_ID_BYTES] == 0 ?
-		    0 : 8, x.ids[i], &it.u.receipt);
+		    0 : DEDUP_PRE, x.ids[i], &it.u.receipt);
 		if (rc == CAIRN_ENOTFOUND)
 			continue;	/* a dedup entry that expired */
 		if (rc != 0) {
@@ -1507,10 +1452,29 @@ out:
 /* ---- trace --------------------------------------------------------------- */
 
 /*
+ * Whether the outbox (outgoing) or inbox value v under k is a message
+ * in reply to id.  A value that does not decode answers nothing here.
+ */
+static bool
+answers(bool outgoing, const MDB_val *k, const MDB_val *v, const uint8_t *id)
+{
+	struct cairn_storefmt_out o;
+	struct cairn_storefmt_in m;
+
+	if (k->mv_size != CAIRN_MSG_ID_BYTES)
+		return false;
+	if (outgoing)
+		return cairn_storefmt_out_decode(&o, k->mv_data, v->mv_data,
+		    v->mv_size) == 0 && o.has_reply_to &&
+		    memcmp(o.in_reply_to, id, CAIRN_MSG_ID_BYTES) == 0;
+	return cairn_storefmt_in_decode(&m, k->mv_data, v->mv_data,
+	    v->mv_size) == 0 && m.has_reply_to &&
+	    memcmp(m.in_reply_to, id, CAIRN_MSG_ID_BYTES) == 0;
+}
+
+/*
  * Messages that answer id (guarantee, answer, withdrawal), from the
- * outbox and inbox metadata (daemon/store.c): [version][msg_id][state]
- * [kind][3 strings of u8 length + bytes][conversation_id][has_reply]
- * [in_reply_to]...[checksum].  ids[i][16] is 1 for outgoing ones.
+ * outbox and inbox.  ids[i][16] is 1 for outgoing ones.
  */
 static int
 related(struct state *s, const uint8_t *id, uint8_t (*ids)[17], size_t *n)
@@ -1520,10 +1484,7 @@ related(struct state *s, const uint8_t *id, uint8_t (*ids)[17], size_t *n)
 	MDB_cursor	*c;
 	MDB_val		 k, v;
 	MDB_cursor_op	 op;
-	const uint8_t	*p;
-	uint8_t		 csum[CSUM_BYTES];
-	size_t		 off;
-	int		 d, j, rc = 0;
+	int		 d, rc = 0;
 
 	*n = 0;
 	if ((rc = state_txn(s, &t)) != 0)
@@ -1535,23 +1496,10 @@ related(struct state *s, const uint8_t *id, uint8_t (*ids)[17], size_t *n)
 		}
 		for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v,
 		    op)) == 0; op = MDB_NEXT) {
-			p = v.mv_data;
-			if (v.mv_size < 1 + 16 + 2 + CSUM_BYTES)
-				continue;
-			cairn_sig_hash(csum, p, v.mv_size - CSUM_BYTES);
-			if (sodium_memcmp(csum, p + v.mv_size - CSUM_BYTES,
-			    CSUM_BYTES) != 0 || p[0] != REC_VERSION)
-				continue;
-			off = 1 + 16 + 2;
-			for (j = 0; j < 3 && off < v.mv_size; j++)
-				off += 1 + p[off];
-			off += 16;	/* conversation id */
-			if (off + 1 + 16 > v.mv_size - CSUM_BYTES ||
-			    p[off] != 1 || memcmp(p + off + 1, id,
-			    CAIRN_MSG_ID_BYTES) != 0)
+			if (!answers(d == 0, &k, &v, id))
 				continue;
 			if (*n < MAX_RELATED) {
-				memcpy(ids[*n], p + 1, CAIRN_MSG_ID_BYTES);
+				memcpy(ids[*n], k.mv_data, CAIRN_MSG_ID_BYTES);
 				ids[*n][16] = d == 0;
 				(*n)++;
 			}
@@ -1668,7 +1616,7 @@ trace_reply(struct state *s, struct keysrc *ks,
 
 	cairn_msgid_format(hex, id);
 	err = state_reply(s, outgoing ? s->receipts : s->dedup,
-	    outgoing ? 0 : 8, id, &rc);
+	    outgoing ? 0 : DEDUP_PRE, id, &rc);
 	if (err == CAIRN_ENOTFOUND) {
 		printf("reply %.8s: %s\n", hex, outgoing ? "none received "
 		    "(yet)" : "the receipt issued is no longer kept (its "
