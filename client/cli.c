@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +28,9 @@
 
 #include "client/cairn.h"
 #include "client/cli_audit.h"
+#include "client/cli_util.h"
 #include "proto/workdays.h"
 
-#define PROG		"cairn"
 #define TIME_BYTES	32
 #define TIMEOUT_S_MAX	3600
 #define TTL_S_MAX	(90 * 86400)	/* as message_ttl in cairnd.conf */
@@ -48,38 +47,6 @@ struct cmd {
 	const char	*description;
 };
 
-/* The SYNOPSIS of cairn.1, line by line, keyed by subcommand. */
-static const struct {
-	const char	*cmd;
-	const char	*line;
-} synopsis[] = {
-	{ "",		"[-s socket] [-t seconds] command [argument ...]" },
-	{ "request",	"request -f function -r org/function -p subject "
-			"-c basis:date -q text|@file [-P] [-a age-band] "
-			"[-C channel] [-e seconds] [-S scope] [-u urgency] "
-			"[-A file ...]" },
-	{ "outbox",	"outbox [-j] [-f function]" },
-	{ "inbox",	"inbox [-j] [-f function]" },
-	{ "status",	"status [-j] id" },
-	{ "show",	"show [-j] [-d dir] id" },
-	{ "guarantee",	"guarantee -b date -C channel [-n text] id" },
-	{ "redirect",	"redirect -r org/function [-n text] id" },
-	{ "answer",	"answer -a text|@file [-l level] "
-			"[-m time -M minutes -J ref] [-A file ...] id" },
-	{ "withdraw",	"withdraw -R text id" },
-	{ "cases",	"cases [-j] [-f function] [-S state]" },
-	{ "overdue",	"overdue [-j] [-f function]" },
-	{ "stats",	"stats [-j]" },
-	{ "audit",	"audit verify [-k keyfile | -b book -F fedkey] "
-			"[-d dir | -e file]" },
-	{ "audit",	"audit export [-d dir] [-S time] [-U time] "
-			"[-f jsonl|csv] [-o file]" },
-	{ "audit",	"audit trace [-b book -F fedkey] [-d dir] id" },
-	{ "audit",	"audit reconcile -b book -F fedkey a-export b-export" },
-	{ "help",	"help" },
-	{ "-V",		"-V" },
-};
-
 /* The states of a case (DESIGN.md section 6), for --state. */
 static const char *case_states[] = {
 	"QUEUED", "DELIVERED", "GUARANTEED", "ANSWERED", "OVERDUE",
@@ -91,16 +58,7 @@ static const char *age_names[] = {
 	"", "0-5", "6-9", "10-12", "13-15", "16-17", "18+"
 };
 
-static void	 usage_to(FILE *, const char *);
-static void	 usage(const char *, const char *, ...)
-		    __attribute__((noreturn, format(printf, 2, 3)));
-static void	 help_exit(const char *) __attribute__((noreturn));
-static void	 bad_option(const char *, int, char **)
-		    __attribute__((noreturn));
-static int	 fail(const char *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	 fail_client(const struct cairn_client *, const char *, int);
-static int64_t	 now_ms(void);
 static void	 fmt_time(char [static TIME_BYTES], int64_t);
 static void	 fmt_addr(char [static ADDR_BYTES], const char *,
 		    const char *);
@@ -174,88 +132,8 @@ static const struct cmd commands[] = {
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
-#define NSYNOPSIS	(sizeof(synopsis) / sizeof(synopsis[0]))
 
 /* ---- usage and errors ---------------------------------------------------- */
-
-/* All lines (cmd NULL) or the line of one subcommand. */
-static void
-usage_to(FILE *fp, const char *cmd)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < NSYNOPSIS; i++) {
-		if (cmd != NULL && strcmp(synopsis[i].cmd, cmd) != 0)
-			continue;
-		fprintf(fp, "%s %s %s\n", n++ ? "      " : "usage:", PROG,
-		    synopsis[i].line);
-	}
-}
-
-/* An optional "cairn: what: why" line, then the usage; exits 2. */
-static void
-usage(const char *cmd, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (fmt != NULL) {
-		fprintf(stderr, "%s: ", PROG);
-		if (cmd != NULL)
-			fprintf(stderr, "%s: ", cmd);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	usage_to(stderr, cmd);
-	exit(2);
-}
-
-static void
-help_exit(const char *cmd)
-{
-	usage_to(stdout, cmd);
-	exit(0);
-}
-
-/*
- * getopt_long() returned ':' or '?': name the option as it was typed.  A
- * missing argument always ends what optind has passed; an unknown short
- * option may sit inside a cluster, so it is named by optopt.
- */
-static void
-bad_option(const char *cmd, int ch, char **argv)
-{
-	const char *arg = argv[optind - 1];
-	int	len = (int)strcspn(arg, "=");
-
-	if (ch == ':' && strncmp(arg, "--", 2) == 0)
-		usage(cmd, "%.*s needs an argument", len, arg);
-	if (ch == ':')
-		usage(cmd, "-%c needs an argument", optopt);
-	if (optopt != 0)
-		usage(cmd, "unknown option -%c", optopt);
-	usage(cmd, "unknown option %.*s", len, arg);
-}
-
-/* "cairn: what: why" on stderr; returns 1, the exit status. */
-static int
-fail(const char *what, int code, const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "%s: ", PROG);
-	if (what != NULL)
-		fprintf(stderr, "%s: ", what);
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-	} else
-		fputs(cairn_strerror(code), stderr);
-	fputc('\n', stderr);
-	return 1;
-}
 
 /*
  * A failed call.  The daemon's text for a refusal says more than the
@@ -268,23 +146,14 @@ fail_client(const struct cairn_client *c, const char *what, int code)
 	const char *text = cairn_client_error(c);
 
 	if (code == CAIRN_ETIMEOUT)
-		return fail(what, code, "%s (is cairnd running?)",
+		return cli_fail(what, code, "%s (is cairnd running?)",
 		    cairn_strerror(code));
 	if (text[0] != '\0')
-		return fail(what, code, "%s", text);
-	return fail(what, code, NULL);
+		return cli_fail(what, code, "%s", text);
+	return cli_fail(what, code, NULL);
 }
 
 /* ---- small helpers ------------------------------------------------------- */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Local time, ISO 8601; "-" for none. */
 static void
@@ -391,7 +260,8 @@ static void
 parse_id(const char *cmd, const char *s, uint8_t id[static CAIRN_MSG_ID_BYTES])
 {
 	if (cairn_msgid_parse(id, s) != 0)
-		usage(cmd, "bad message id '%.40s' (want 32 hex digits)", s);
+		cli_usage(cmd, "bad message id '%.40s' (want 32 hex digits)",
+		    s);
 }
 
 /* A whole number of seconds, 1..max. */
@@ -432,7 +302,7 @@ parse_consent(const char *s, struct cairn_request *r)
 	if (strlen(colon + 1) >= sizeof(r->consent_date) ||
 	    cairn_valid_date(colon + 1, &days) != 0)
 		return CAIRN_EDATE;
-	if (days > now_ms() / 86400000)
+	if (days > cli_now_ms() / 86400000)
 		return CAIRN_EFUTURE;
 	strcpy(r->consent_date, colon + 1);
 	return 0;
@@ -458,9 +328,9 @@ connect_daemon(const struct global *g, const char *what,
 	if ((rc = cairn_client_open(c, g->socket, g->timeout_ms)) == 0)
 		return 0;
 	if (rc == -ENOENT)
-		return fail(what, rc, "%s: %s (is cairnd running?)", g->socket,
-		    cairn_strerror(rc));
-	return fail(what, rc, "%s: %s", g->socket, cairn_strerror(rc));
+		return cli_fail(what, rc, "%s: %s (is cairnd running?)",
+		    g->socket, cairn_strerror(rc));
+	return cli_fail(what, rc, "%s: %s", g->socket, cairn_strerror(rc));
 }
 
 /* ---- output -------------------------------------------------------------- */
@@ -471,11 +341,11 @@ print_json(json_t *j)
 	int	rc;
 
 	if (j == NULL)
-		return fail(NULL, -ENOMEM, NULL);
+		return cli_fail(NULL, -ENOMEM, NULL);
 	rc = json_dumpf(j, stdout, JSON_INDENT(2));
 	json_decref(j);
 	if (rc != 0 || fputc('\n', stdout) == EOF)
-		return fail("stdout", -EIO, NULL);
+		return cli_fail("stdout", -EIO, NULL);
 	return 0;
 }
 
@@ -742,20 +612,20 @@ save_attachments(const char *dir, const struct cairn_payload *p, int quiet)
 	int	 dfd, fd, rc = 0;
 
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return fail("show", -errno, "%s: %s", dir,
+		return cli_fail("show", -errno, "%s: %s", dir,
 		    cairn_strerror(-errno));
 	for (i = 0; i < p->nattachments && rc == 0; i++) {
 		a = &p->attachments[i];
 		if (a->name[0] == '\0' || strchr(a->name, '/') != NULL ||
 		    strcmp(a->name, ".") == 0 || strcmp(a->name, "..") == 0) {
-			rc = fail("show", CAIRN_ESTRING,
+			rc = cli_fail("show", CAIRN_ESTRING,
 			    "refusing attachment name '%s'", a->name);
 			break;
 		}
 		fd = openat(dfd, a->name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd == -1) {
-			rc = fail("show", -errno, "%s/%s: %s", dir, a->name,
+			rc = cli_fail("show", -errno, "%s/%s: %s", dir, a->name,
 			    errno == EEXIST ? cairn_strerror(CAIRN_EEXIST) :
 			    cairn_strerror(-errno));
 			break;
@@ -771,14 +641,14 @@ save_attachments(const char *dir, const struct cairn_payload *p, int quiet)
 			}
 		}
 		if (off < a->len || fsync(fd) != 0) {
-			rc = fail("show", -errno, "%s/%s: %s", dir, a->name,
+			rc = cli_fail("show", -errno, "%s/%s: %s", dir, a->name,
 			    cairn_strerror(-errno));
 			close(fd);
 			unlinkat(dfd, a->name, 0);
 			break;
 		}
 		if (close(fd) != 0) {
-			rc = fail("show", -errno, "%s/%s: %s", dir, a->name,
+			rc = cli_fail("show", -errno, "%s/%s: %s", dir, a->name,
 			    cairn_strerror(-errno));
 			unlinkat(dfd, a->name, 0);
 			break;
@@ -803,20 +673,20 @@ add_attachment(const char *cmd, struct cairn_payload *p, const char *path)
 	name = name != NULL ? name + 1 : path;
 	if (name[0] == '\0' || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0)
-		return fail(cmd, CAIRN_ESTRING,
+		return cli_fail(cmd, CAIRN_ESTRING,
 		    "--attach %s: not a file name", path);
 	if ((rc = read_file(path, CAIRN_ATTACH_BYTES_MAX, &data, &len)) != 0)
-		return fail(cmd, rc, "--attach %s: %s", path,
+		return cli_fail(cmd, rc, "--attach %s: %s", path,
 		    rc == CAIRN_ETOOBIG ? "larger than 32 MiB" :
 		    cairn_strerror(rc));
 	rc = cairn_payload_attach(p, name, "", data, len);
 	wipe_free(data, len + 1);
 	if (rc == CAIRN_ETOOBIG)
-		return fail(cmd, rc, "--attach %s: attachments exceed "
+		return cli_fail(cmd, rc, "--attach %s: attachments exceed "
 		    "%u in number or %u MiB together", path, CAIRN_ATTACH_MAX,
 		    CAIRN_ATTACH_BYTES_MAX >> 20);
 	if (rc != 0)
-		return fail(cmd, rc, "--attach %s: %s", path,
+		return cli_fail(cmd, rc, "--attach %s: %s", path,
 		    cairn_strerror(rc));
 	return 0;
 }
@@ -878,20 +748,21 @@ cmd_request(int argc, char **argv, const struct global *g)
 			break;
 		case 'a':
 			if ((age = age_parse(optarg)) == CAIRN_AGE_NONE)
-				usage("request", "unknown age band '%s' (want "
-				    "0-5, 6-9, 10-12, 13-15, 16-17 or 18+)",
-				    optarg);
+				cli_usage("request", "unknown age band '%s' "
+				    "(want 0-5, 6-9, 10-12, 13-15, 16-17 or "
+				    "18+)", optarg);
 			break;
 		case 'C':
 			if ((channel = cairn_channel_parse(optarg)) ==
 			    CAIRN_CHANNEL_NONE)
-				usage("request", "unknown channel '%s' (want "
-				    "phone, video, visit or letter)", optarg);
+				cli_usage("request", "unknown channel '%s' "
+				    "(want phone, video, visit or letter)",
+				    optarg);
 			break;
 		case 'e':
 			if (parse_seconds(optarg, TTL_S_MAX, &ttl) != 0)
-				usage("request", "bad ttl '%s' (want 1 to %d "
-				    "seconds)", optarg, TTL_S_MAX);
+				cli_usage("request", "bad ttl '%s' (want 1 to "
+				    "%d seconds)", optarg, TTL_S_MAX);
 			break;
 		case 'S':
 			scope = optarg;
@@ -899,26 +770,26 @@ cmd_request(int argc, char **argv, const struct global *g)
 		case 'u':
 			if ((urgency = cairn_urgency_parse(optarg)) ==
 			    CAIRN_URGENCY_NONE)
-				usage("request", "unknown urgency '%s' (want "
-				    "routine, soon or urgent)", optarg);
+				cli_usage("request", "unknown urgency '%s' "
+				    "(want routine, soon or urgent)", optarg);
 			break;
 		case 'A':
 			if (nattach == CAIRN_ATTACH_MAX)
-				return fail("request", CAIRN_ETOOBIG,
+				return cli_fail("request", CAIRN_ETOOBIG,
 				    "at most %u attachments", CAIRN_ATTACH_MAX);
 			attach[nattach++] = optarg;
 			break;
 		case 'h':
-			help_exit("request");
+			cli_help_exit("request");
 		default:
-			bad_option("request", ch, argv);
+			cli_bad_option("request", ch, argv);
 		}
 	}
 	if (optind != argc)
-		usage("request", "unexpected argument '%s'", argv[optind]);
+		cli_usage("request", "unexpected argument '%s'", argv[optind]);
 	if (from == NULL || to == NULL || subject == NULL || question == NULL)
-		usage("request", "--from, --to, --subject and --question are "
-		    "required");
+		cli_usage("request", "--from, --to, --subject and --question "
+		    "are required");
 
 	/*
 	 * Checked here, before any file is read or the daemon is asked, so
@@ -926,35 +797,37 @@ cmd_request(int argc, char **argv, const struct global *g)
 	 * not a slip of syntax: sharing across organisations needs it.
 	 */
 	if ((rc = cairn_valid_function(from)) != 0)
-		return fail("request", rc, "--from: %s", cairn_strerror(rc));
+		return cli_fail("request", rc, "--from: %s",
+		    cairn_strerror(rc));
 	if ((rc = cairn_valid_address(to, NULL, NULL)) != 0)
-		return fail("request", rc, "--to: %s", cairn_strerror(rc));
+		return cli_fail("request", rc, "--to: %s", cairn_strerror(rc));
 	if ((p = cairn_payload_new(CAIRN_KIND_REQUEST)) == NULL)
-		return fail("request", -ENOMEM, NULL);
+		return cli_fail("request", -ENOMEM, NULL);
 	r = &p->u.request;
 	if (consent == NULL) {
-		fail("request", CAIRN_ECONSENT, "no consent basis: a request "
-		    "needs --consent guardian|young-person|both:YYYY-MM-DD");
+		cli_fail("request", CAIRN_ECONSENT, "no consent basis: a "
+		    "request needs --consent "
+		    "guardian|young-person|both:YYYY-MM-DD");
 		goto out;
 	}
 	if ((rc = parse_consent(consent, r)) != 0) {
 		if (rc == CAIRN_EFUTURE)
-			fail("request", CAIRN_ECONSENT, "--consent: the date "
-			    "of consent lies in the future");
+			cli_fail("request", CAIRN_ECONSENT, "--consent: the "
+			    "date of consent lies in the future");
 		else if (rc == CAIRN_EDATE)
-			fail("request", rc, "--consent: %s",
+			cli_fail("request", rc, "--consent: %s",
 			    cairn_strerror(rc));
 		else
-			fail("request", rc, "--consent: %s (want "
+			cli_fail("request", rc, "--consent: %s (want "
 			    "guardian|young-person|both:YYYY-MM-DD)",
 			    cairn_strerror(rc));
 		goto out;
 	}
 	r->subject_is_pseudonym = pseudonym;
 	if (!pseudonym) {
-		if ((rc = cairn_valid_pnr(subject, now_ms(), pnr)) != 0) {
-			fail("request", rc, "--subject: %s (use --pseudonym "
-			    "for a pseudonym)", cairn_strerror(rc));
+		if ((rc = cairn_valid_pnr(subject, cli_now_ms(), pnr)) != 0) {
+			cli_fail("request", rc, "--subject: %s (use "
+			    "--pseudonym for a pseudonym)", cairn_strerror(rc));
 			goto out;
 		}
 		subject = pnr;
@@ -964,24 +837,25 @@ cmd_request(int argc, char **argv, const struct global *g)
 	r->wanted_channel = channel;
 	if ((r->subject = strdup(subject)) == NULL ||
 	    (r->consent_scope = strdup(scope)) == NULL) {
-		fail("request", -ENOMEM, NULL);
+		cli_fail("request", -ENOMEM, NULL);
 		goto out;
 	}
 	if (pseudonym && cairn_valid_text(subject, strlen(subject),
 	    CAIRN_SHORT_MAX, 0) != 0) {
-		fail("request", CAIRN_ESTRING, "--subject: a pseudonym is one "
-		    "line of UTF-8 text, at most %u bytes", CAIRN_SHORT_MAX);
+		cli_fail("request", CAIRN_ESTRING, "--subject: a pseudonym is "
+		    "one line of UTF-8 text, at most %u bytes",
+		    CAIRN_SHORT_MAX);
 		goto out;
 	}
 	if (cairn_valid_text(scope, strlen(scope), CAIRN_SHORT_MAX, 0) != 0) {
-		fail("request", CAIRN_ESTRING, "--scope: want one line of "
+		cli_fail("request", CAIRN_ESTRING, "--scope: want one line of "
 		    "UTF-8 text, at most %u bytes", CAIRN_SHORT_MAX);
 		goto out;
 	}
 	if (question[0] == '@') {
 		if ((rc = read_file(question + 1, CAIRN_TEXT_MAX, &text,
 		    &len)) != 0) {
-			fail("request", rc, "--question %s: %s", question,
+			cli_fail("request", rc, "--question %s: %s", question,
 			    rc == CAIRN_ETOOBIG ? "larger than 64 KiB" :
 			    cairn_strerror(rc));
 			goto out;
@@ -989,7 +863,7 @@ cmd_request(int argc, char **argv, const struct global *g)
 		r->question = (char *)text;
 	} else {
 		if ((r->question = strdup(question)) == NULL) {
-			fail("request", -ENOMEM, NULL);
+			cli_fail("request", -ENOMEM, NULL);
 			goto out;
 		}
 		len = strlen(question);
@@ -998,16 +872,16 @@ cmd_request(int argc, char **argv, const struct global *g)
 	if (len == 0 || cairn_valid_text(r->question, len, CAIRN_TEXT_MAX,
 	    1) != 0) {
 		sodium_memzero(r->question, len);
-		fail("request", CAIRN_ESTRING, "--question: want UTF-8 text, "
-		    "not empty, at most %u KiB, without control characters",
-		    CAIRN_TEXT_MAX >> 10);
+		cli_fail("request", CAIRN_ESTRING, "--question: want UTF-8 "
+		    "text, not empty, at most %u KiB, without control "
+		    "characters", CAIRN_TEXT_MAX >> 10);
 		goto out;
 	}
 	for (i = 0; i < nattach; i++)
 		if (add_attachment("request", p, attach[i]) != 0)
 			goto out;
-	if ((rc = cairn_payload_validate(p, now_ms())) != 0) {
-		fail("request", rc, NULL);
+	if ((rc = cairn_payload_validate(p, cli_now_ms())) != 0) {
+		cli_fail("request", rc, NULL);
 		goto out;
 	}
 
@@ -1058,15 +932,15 @@ list(int argc, char **argv, const struct global *g,
 			json = 1;
 			break;
 		case 'h':
-			help_exit(cmd);
+			cli_help_exit(cmd);
 		default:
-			bad_option(cmd, ch, argv);
+			cli_bad_option(cmd, ch, argv);
 		}
 	}
 	if (optind != argc)
-		usage(cmd, "unexpected argument '%s'", argv[optind]);
+		cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (function != NULL && (rc = cairn_valid_function(function)) != 0)
-		return fail(cmd, rc, "--function: %s", cairn_strerror(rc));
+		return cli_fail(cmd, rc, "--function: %s", cairn_strerror(rc));
 	if (connect_daemon(g, cmd, &c) != 0)
 		return 1;
 	if ((rc = cairn_client_list(c, which, function, &infos, &n)) != 0) {
@@ -1075,14 +949,14 @@ list(int argc, char **argv, const struct global *g,
 	}
 	if (json) {
 		if ((arr = json_array()) == NULL) {
-			fail(cmd, -ENOMEM, NULL);
+			cli_fail(cmd, -ENOMEM, NULL);
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
 			if ((o = info_json(&infos[i])) == NULL ||
 			    json_array_append_new(arr, o) != 0) {
 				json_decref(arr);
-				fail(cmd, -ENOMEM, NULL);
+				cli_fail(cmd, -ENOMEM, NULL);
 				goto out;
 			}
 		}
@@ -1156,13 +1030,13 @@ cmd_status(int argc, char **argv, const struct global *g)
 			json = 1;
 			break;
 		case 'h':
-			help_exit("status");
+			cli_help_exit("status");
 		default:
-			bad_option("status", ch, argv);
+			cli_bad_option("status", ch, argv);
 		}
 	}
 	if (argc - optind != 1)
-		usage("status", "want exactly one message id");
+		cli_usage("status", "want exactly one message id");
 	parse_id("status", argv[optind], id);
 	if (connect_daemon(g, "status", &c) != 0)
 		return 1;
@@ -1205,13 +1079,13 @@ cmd_show(int argc, char **argv, const struct global *g)
 			json = 1;
 			break;
 		case 'h':
-			help_exit("show");
+			cli_help_exit("show");
 		default:
-			bad_option("show", ch, argv);
+			cli_bad_option("show", ch, argv);
 		}
 	}
 	if (argc - optind != 1)
-		usage("show", "want exactly one message id");
+		cli_usage("show", "want exactly one message id");
 	parse_id("show", argv[optind], id);
 	if (connect_daemon(g, "show", &c) != 0)
 		return 1;
@@ -1228,7 +1102,7 @@ cmd_show(int argc, char **argv, const struct global *g)
 		if (o == NULL || content == NULL ||
 		    json_object_set_new(o, "content", content) != 0) {
 			json_decref(o);
-			fail("show", -ENOMEM, NULL);
+			cli_fail("show", -ENOMEM, NULL);
 			goto out;
 		}
 		if (print_json(o) != 0)
@@ -1238,7 +1112,7 @@ cmd_show(int argc, char **argv, const struct global *g)
 		print_payload(p);
 	}
 	if (fflush(stdout) == EOF) {
-		fail("stdout", -errno, NULL);
+		cli_fail("stdout", -errno, NULL);
 		goto out;
 	}
 	if (dir != NULL && save_attachments(dir, p, json) != 0)
@@ -1268,19 +1142,19 @@ read_text(const char *cmd, const char *opt, const char *arg, char **out)
 	if (arg[0] == '@') {
 		if ((rc = read_file(arg + 1, CAIRN_TEXT_MAX, &text,
 		    &len)) != 0)
-			return fail(cmd, rc, "%s %s: %s", opt, arg,
+			return cli_fail(cmd, rc, "%s %s: %s", opt, arg,
 			    rc == CAIRN_ETOOBIG ? "larger than 64 KiB" :
 			    cairn_strerror(rc));
 	} else {
 		len = strlen(arg);
 		if ((text = (uint8_t *)strdup(arg)) == NULL)
-			return fail(cmd, -ENOMEM, NULL);
+			return cli_fail(cmd, -ENOMEM, NULL);
 	}
 	/* The length read, so that a NUL inside a file is refused too. */
 	if (len == 0 || cairn_valid_text((const char *)text, len,
 	    CAIRN_TEXT_MAX, 1) != 0) {
 		wipe_free(text, len + 1);
-		return fail(cmd, CAIRN_ESTRING, "%s: want UTF-8 text, not "
+		return cli_fail(cmd, CAIRN_ESTRING, "%s: want UTF-8 text, not "
 		    "empty, at most %u KiB, without control characters", opt,
 		    CAIRN_TEXT_MAX >> 10);
 	}
@@ -1300,10 +1174,10 @@ check_line(const char *cmd, const char *opt, const char *s, size_t max,
 	if (cairn_valid_text(s, strlen(s), max, multiline) == 0)
 		return 0;
 	if (multiline)
-		return fail(cmd, CAIRN_ESTRING, "%s: want UTF-8 text, at "
+		return cli_fail(cmd, CAIRN_ESTRING, "%s: want UTF-8 text, at "
 		    "most %zu KiB, without control characters", opt,
 		    max >> 10);
-	return fail(cmd, CAIRN_ESTRING, "%s: want one line of UTF-8 text, "
+	return cli_fail(cmd, CAIRN_ESTRING, "%s: want one line of UTF-8 text, "
 	    "at most %zu bytes", opt, max);
 }
 
@@ -1319,13 +1193,13 @@ parse_contact_by(const char *s, char out[static 11])
 	int64_t	 day, today;
 
 	if (cairn_valid_date(s, &day) != 0)
-		return fail("guarantee", CAIRN_EDATE, "--contact-by '%.40s': "
-		    "no such date (want YYYY-MM-DD)", s);
-	today = cairn_workdays_local_day(now_ms());
+		return cli_fail("guarantee", CAIRN_EDATE, "--contact-by "
+		    "'%.40s': no such date (want YYYY-MM-DD)", s);
+	today = cairn_workdays_local_day(cli_now_ms());
 	if (day < today) {
 		cairn_workdays_format(today_s, today);
-		return fail("guarantee", CAIRN_EDATE, "--contact-by %s lies "
-		    "in the past (today is %s)", s, today_s);
+		return cli_fail("guarantee", CAIRN_EDATE, "--contact-by %s "
+		    "lies in the past (today is %s)", s, today_s);
 	}
 	memcpy(out, s, 11);
 	return 0;
@@ -1401,14 +1275,14 @@ send_reply(const struct global *g, const char *cmd,
 	uint8_t	 msg_id[CAIRN_MSG_ID_BYTES];
 	int	 rc;
 
-	if ((rc = cairn_payload_validate(p, now_ms())) != 0)
-		return fail(cmd, rc, NULL);
+	if ((rc = cairn_payload_validate(p, cli_now_ms())) != 0)
+		return cli_fail(cmd, rc, NULL);
 	if (connect_daemon(g, cmd, &c) != 0)
 		return 1;
 	rc = cairn_client_reply(c, id, p, msg_id);
 	if (rc == CAIRN_ENOTFOUND && cairn_client_error(c)[0] == '\0') {
 		cairn_msgid_format(hex, id);
-		fail(cmd, rc, "no request %s here", hex);
+		cli_fail(cmd, rc, "no request %s here", hex);
 	} else if (rc != 0)
 		fail_client(c, cmd, rc);
 	cairn_client_close(c);
@@ -1450,34 +1324,35 @@ cmd_guarantee(int argc, char **argv, const struct global *g)
 			note = optarg;
 			break;
 		case 'h':
-			help_exit("guarantee");
+			cli_help_exit("guarantee");
 		default:
-			bad_option("guarantee", ch, argv);
+			cli_bad_option("guarantee", ch, argv);
 		}
 	}
 	if (argc - optind != 1)
-		usage("guarantee", "want exactly one request id");
+		cli_usage("guarantee", "want exactly one request id");
 	if (contact_by == NULL || channel == NULL)
-		usage("guarantee", "--contact-by and --channel are required");
+		cli_usage("guarantee", "--contact-by and --channel are "
+		    "required");
 	parse_id("guarantee", argv[optind], id);
 	if (parse_contact_by(contact_by, date) != 0)
 		return 1;
 	chan = cairn_channel_parse(channel);
 	if (chan != CAIRN_CHANNEL_PHONE && chan != CAIRN_CHANNEL_VIDEO &&
 	    chan != CAIRN_CHANNEL_VISIT)
-		return fail("guarantee", CAIRN_EFIELD, "--channel: unknown "
+		return cli_fail("guarantee", CAIRN_EFIELD, "--channel: unknown "
 		    "channel '%.40s' (want phone, video or visit)", channel);
 	if (check_line("guarantee", "--note", note, CAIRN_TEXT_MAX, 1) != 0)
 		return 1;
 	if ((p = cairn_payload_new(CAIRN_KIND_GUARANTEE)) == NULL)
-		return fail("guarantee", -ENOMEM, NULL);
+		return cli_fail("guarantee", -ENOMEM, NULL);
 	gu = &p->u.guarantee;
 	memcpy(gu->request_id, id, CAIRN_MSG_ID_BYTES);
 	gu->redirected = false;
 	memcpy(gu->contact_by, date, sizeof(gu->contact_by));
 	gu->channel = chan;
 	if ((gu->note = strdup(note)) == NULL)
-		ret = fail("guarantee", -ENOMEM, NULL);
+		ret = cli_fail("guarantee", -ENOMEM, NULL);
 	else
 		ret = send_reply(g, "guarantee", id, p);
 	cairn_payload_free(p);
@@ -1510,30 +1385,30 @@ cmd_redirect(int argc, char **argv, const struct global *g)
 			note = optarg;
 			break;
 		case 'h':
-			help_exit("redirect");
+			cli_help_exit("redirect");
 		default:
-			bad_option("redirect", ch, argv);
+			cli_bad_option("redirect", ch, argv);
 		}
 	}
 	if (argc - optind != 1)
-		usage("redirect", "want exactly one request id");
+		cli_usage("redirect", "want exactly one request id");
 	if (to == NULL)
-		usage("redirect", "--to is required");
+		cli_usage("redirect", "--to is required");
 	parse_id("redirect", argv[optind], id);
 	if ((rc = cairn_valid_address(to, org, fn)) != 0)
-		return fail("redirect", rc, "--to: %s",
+		return cli_fail("redirect", rc, "--to: %s",
 		    cairn_strerror(rc));
 	if (check_line("redirect", "--note", note, CAIRN_TEXT_MAX, 1) != 0)
 		return 1;
 	if ((p = cairn_payload_new(CAIRN_KIND_GUARANTEE)) == NULL)
-		return fail("redirect", -ENOMEM, NULL);
+		return cli_fail("redirect", -ENOMEM, NULL);
 	gu = &p->u.guarantee;
 	memcpy(gu->request_id, id, CAIRN_MSG_ID_BYTES);
 	gu->redirected = true;
 	memcpy(gu->redirect_org, org, sizeof(org));
 	memcpy(gu->redirect_function, fn, sizeof(fn));
 	if ((gu->note = strdup(note)) == NULL)
-		ret = fail("redirect", -ENOMEM, NULL);
+		ret = cli_fail("redirect", -ENOMEM, NULL);
 	else
 		ret = send_reply(g, "redirect", id, p);
 	cairn_payload_free(p);
@@ -1585,59 +1460,60 @@ cmd_answer(int argc, char **argv, const struct global *g)
 			break;
 		case 'A':
 			if (nattach == CAIRN_ATTACH_MAX)
-				return fail("answer", CAIRN_ETOOBIG,
+				return cli_fail("answer", CAIRN_ETOOBIG,
 				    "at most %u attachments", CAIRN_ATTACH_MAX);
 			attach[nattach++] = optarg;
 			break;
 		case 'h':
-			help_exit("answer");
+			cli_help_exit("answer");
 		default:
-			bad_option("answer", ch, argv);
+			cli_bad_option("answer", ch, argv);
 		}
 	}
 	if (argc - optind != 1)
-		usage("answer", "want exactly one request id");
+		cli_usage("answer", "want exactly one request id");
 	if (advice == NULL)
-		usage("answer", "--advice is required");
+		cli_usage("answer", "--advice is required");
 	if (meeting != NULL && (minutes == NULL || join == NULL))
-		usage("answer", "--meeting needs --minutes and --join");
+		cli_usage("answer", "--meeting needs --minutes and --join");
 	if (meeting == NULL && (minutes != NULL || join != NULL))
-		usage("answer", "--minutes and --join go with --meeting");
+		cli_usage("answer", "--minutes and --join go with --meeting");
 	parse_id("answer", argv[optind], id);
 
 	if (level != NULL &&
 	    (lvl = cairn_level_parse(level)) == CAIRN_LEVEL_NONE)
-		return fail("answer", CAIRN_EFIELD, "--level: unknown level "
-		    "'%.40s' (want first-line, specialist or other)", level);
+		return cli_fail("answer", CAIRN_EFIELD, "--level: unknown "
+		    "level '%.40s' (want first-line, specialist or other)",
+		    level);
 	if (meeting != NULL) {
 		if ((rc = parse_meeting(meeting, &start)) == -2)
-			return fail("answer", CAIRN_EDATE, "--meeting %s: no "
-			    "such time in Sweden (the clocks go forward)",
+			return cli_fail("answer", CAIRN_EDATE, "--meeting %s: "
+			    "no such time in Sweden (the clocks go forward)",
 			    meeting);
 		if (rc == -3)
-			return fail("answer", CAIRN_EDATE, "--meeting %s: "
+			return cli_fail("answer", CAIRN_EDATE, "--meeting %s: "
 			    "that hour passes twice in Sweden (the clocks go "
 			    "back); choose another", meeting);
 		if (rc != 0)
-			return fail("answer", CAIRN_EDATE, "--meeting "
+			return cli_fail("answer", CAIRN_EDATE, "--meeting "
 			    "'%.40s': want YYYY-MM-DDTHH:MM, Swedish time",
 			    meeting);
-		if (start <= now_ms())
-			return fail("answer", CAIRN_EDATE, "--meeting %s lies "
-			    "in the past", meeting);
+		if (start <= cli_now_ms())
+			return cli_fail("answer", CAIRN_EDATE, "--meeting %s "
+			    "lies in the past", meeting);
 		if (parse_seconds(minutes, 24 * 60, &mins) != 0)
-			return fail("answer", CAIRN_EFIELD, "--minutes "
+			return cli_fail("answer", CAIRN_EFIELD, "--minutes "
 			    "'%.40s': want 1 to %d", minutes, 24 * 60);
 		if (join[0] == '\0')
-			return fail("answer", CAIRN_ESTRING, "--join: want a "
-			    "link or a meeting code, not empty");
+			return cli_fail("answer", CAIRN_ESTRING, "--join: want "
+			    "a link or a meeting code, not empty");
 		if (check_line("answer", "--join", join, CAIRN_SHORT_MAX,
 		    0) != 0)
 			return 1;
 	}
 
 	if ((p = cairn_payload_new(CAIRN_KIND_RESPONSE)) == NULL)
-		return fail("answer", -ENOMEM, NULL);
+		return cli_fail("answer", -ENOMEM, NULL);
 	r = &p->u.response;
 	memcpy(r->request_id, id, CAIRN_MSG_ID_BYTES);
 	r->level = lvl;
@@ -1646,7 +1522,7 @@ cmd_answer(int argc, char **argv, const struct global *g)
 		r->meeting_start_ms = start;
 		r->meeting_minutes = (uint32_t)mins;
 		if ((r->meeting_join_ref = strdup(join)) == NULL) {
-			fail("answer", -ENOMEM, NULL);
+			cli_fail("answer", -ENOMEM, NULL);
 			goto out;
 		}
 	}
@@ -1680,27 +1556,27 @@ cmd_withdraw(int argc, char **argv, const struct global *g)
 			reason = optarg;
 			break;
 		case 'h':
-			help_exit("withdraw");
+			cli_help_exit("withdraw");
 		default:
-			bad_option("withdraw", ch, argv);
+			cli_bad_option("withdraw", ch, argv);
 		}
 	}
 	if (argc - optind != 1)
-		usage("withdraw", "want exactly one request id");
+		cli_usage("withdraw", "want exactly one request id");
 	if (reason == NULL)
-		usage("withdraw", "--reason is required");
+		cli_usage("withdraw", "--reason is required");
 	parse_id("withdraw", argv[optind], id);
 	if (reason[0] == '\0')
-		return fail("withdraw", CAIRN_ESTRING, "--reason: say why the "
-		    "request is withdrawn");
+		return cli_fail("withdraw", CAIRN_ESTRING, "--reason: say why "
+		    "the request is withdrawn");
 	if (check_line("withdraw", "--reason", reason, CAIRN_TEXT_MAX,
 	    1) != 0)
 		return 1;
 	if ((p = cairn_payload_new(CAIRN_KIND_WITHDRAWAL)) == NULL)
-		return fail("withdraw", -ENOMEM, NULL);
+		return cli_fail("withdraw", -ENOMEM, NULL);
 	memcpy(p->u.withdrawal.request_id, id, CAIRN_MSG_ID_BYTES);
 	if ((p->u.withdrawal.reason = strdup(reason)) == NULL)
-		ret = fail("withdraw", -ENOMEM, NULL);
+		ret = cli_fail("withdraw", -ENOMEM, NULL);
 	else
 		ret = send_reply(g, "withdraw", id, p);
 	cairn_payload_free(p);
@@ -1793,7 +1669,7 @@ list_cases(int argc, char **argv, const struct global *g,
 			break;
 		case 'S':
 			if (parse_state(optarg, state) != 0)
-				return fail(cmd, CAIRN_EFIELD, "--state: "
+				return cli_fail(cmd, CAIRN_EFIELD, "--state: "
 				    "unknown state '%.40s' (want QUEUED, "
 				    "DELIVERED, GUARANTEED, ANSWERED, OVERDUE, "
 				    "REDIRECTED, WITHDRAWN, REJECTED or "
@@ -1803,15 +1679,15 @@ list_cases(int argc, char **argv, const struct global *g,
 			json = 1;
 			break;
 		case 'h':
-			help_exit(cmd);
+			cli_help_exit(cmd);
 		default:
-			bad_option(cmd, ch, argv);
+			cli_bad_option(cmd, ch, argv);
 		}
 	}
 	if (optind != argc)
-		usage(cmd, "unexpected argument '%s'", argv[optind]);
+		cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (function != NULL && (rc = cairn_valid_function(function)) != 0)
-		return fail(cmd, rc, "--function: %s", cairn_strerror(rc));
+		return cli_fail(cmd, rc, "--function: %s", cairn_strerror(rc));
 	if (connect_daemon(g, cmd, &c) != 0)
 		return 1;
 	if ((rc = cairn_client_cases(c, which, function, state, &cases,
@@ -1821,14 +1697,14 @@ list_cases(int argc, char **argv, const struct global *g,
 	}
 	if (json) {
 		if ((arr = json_array()) == NULL) {
-			fail(cmd, -ENOMEM, NULL);
+			cli_fail(cmd, -ENOMEM, NULL);
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
 			if ((o = case_json(&cases[i])) == NULL ||
 			    json_array_append_new(arr, o) != 0) {
 				json_decref(arr);
-				fail(cmd, -ENOMEM, NULL);
+				cli_fail(cmd, -ENOMEM, NULL);
 				goto out;
 			}
 		}
@@ -1904,13 +1780,13 @@ cmd_stats(int argc, char **argv, const struct global *g)
 			json = 1;
 			break;
 		case 'h':
-			help_exit(cmd);
+			cli_help_exit(cmd);
 		default:
-			bad_option(cmd, ch, argv);
+			cli_bad_option(cmd, ch, argv);
 		}
 	}
 	if (optind != argc)
-		usage(cmd, "unexpected argument '%s'", argv[optind]);
+		cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (connect_daemon(g, cmd, &c) != 0)
 		return 1;
 	if ((rc = cairn_client_stats(c, &st)) != 0) {
@@ -1940,7 +1816,7 @@ cmd_stats(int argc, char **argv, const struct global *g)
 		    "started_ms", (json_int_t)st.started_ms)) == NULL ||
 		    (peers = json_array()) == NULL ||
 		    json_object_set_new(o, "peers", peers) != 0) {
-			fail(cmd, -ENOMEM, NULL);
+			cli_fail(cmd, -ENOMEM, NULL);
 			goto out;
 		}
 		for (i = 0; i < st.npeers; i++) {
@@ -1950,7 +1826,7 @@ cmd_stats(int argc, char **argv, const struct global *g)
 			    (json_int_t)st.peers[i].in_flight)) == NULL ||
 			    json_array_append_new(peers, p) != 0) {
 				json_decref(o);
-				fail(cmd, -ENOMEM, NULL);
+				cli_fail(cmd, -ENOMEM, NULL);
 				goto out;
 			}
 		}
@@ -2013,12 +1889,12 @@ cmd_help(int argc, char **argv, const struct global *g)
 	(void)g;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (ch == 'h')
-			help_exit("help");
-		bad_option("help", ch, argv);
+			cli_help_exit("help");
+		cli_bad_option("help", ch, argv);
 	}
 	if (optind != argc)
-		usage("help", "unexpected argument '%s'", argv[optind]);
-	usage_to(stdout, NULL);
+		cli_usage("help", "unexpected argument '%s'", argv[optind]);
+	cli_usage_print(stdout, NULL);
 	printf("\ncommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		printf("  %-10s %s\n", commands[i].name,
@@ -2050,21 +1926,21 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_seconds(optarg, TIMEOUT_S_MAX, &secs) != 0)
-				usage(NULL, "bad timeout '%s' (want 1 to %d "
-				    "seconds)", optarg, TIMEOUT_S_MAX);
+				cli_usage(NULL, "bad timeout '%s' (want 1 to "
+				    "%d seconds)", optarg, TIMEOUT_S_MAX);
 			g.timeout_ms = (int)secs * 1000;
 			break;
 		case 'V':
-			printf("%s %s\n", PROG, CAIRN_VERSION);
+			printf("%s %s\n", CLI_PROG, CAIRN_VERSION);
 			return 0;
 		case 'h':
-			help_exit(NULL);
+			cli_help_exit(NULL);
 		default:
-			bad_option(NULL, ch, argv);
+			cli_bad_option(NULL, ch, argv);
 		}
 	}
 	if (optind == argc)
-		usage(NULL, NULL);
+		cli_usage(NULL, NULL);
 	if (g.socket == NULL && ((g.socket = getenv(CAIRN_SOCKET_ENV)) ==
 	    NULL || g.socket[0] == '\0'))
 		g.socket = CAIRN_SOCKET_DEFAULT;
@@ -2076,5 +1952,5 @@ main(int argc, char **argv)
 		optind = 0;	/* glibc: start afresh, at argv[1] */
 		return commands[i].fn(argc, argv, &g);
 	}
-	usage(NULL, "unknown command '%s'", argv[optind]);
+	cli_usage(NULL, "unknown command '%s'", argv[optind]);
 }

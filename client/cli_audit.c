@@ -29,7 +29,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,34 +40,19 @@
 
 #include "client/cairn.h"
 #include "client/cli_audit.h"
+#include "client/cli_util.h"
 #include "keys/book.h"
 #include "keys/keyfile.h"
 #include "proto/audit.h"
 #include "proto/reply.h"
 #include "proto/storefmt.h"
 
-#define PROG		"cairn"
 #define STATE_ENV	"CAIRN_STATE_DIR"
 #define BATCH		8192		/* records per read transaction */
 #define DEDUP_PRE	CAIRN_STOREFMT_DEDUP_PRE_BYTES
 #define TIME_BYTES	40
 #define ADDR_BYTES	(CAIRN_ADDRESS_MAX + 1)
 #define MAX_RELATED	64
-
-/* The SYNOPSIS lines of `cairn audit`, keyed by subcommand. */
-static const struct {
-	const char	*cmd;
-	const char	*line;
-} synopsis[] = {
-	{ "verify",	"audit verify [-k keyfile | -b book -F fedkey] "
-			"[-d dir | -e file]" },
-	{ "export",	"audit export [-d dir] [-S time] [-U time] "
-			"[-f jsonl|csv] [-o file]" },
-	{ "trace",	"audit trace [-b book -F fedkey] [-d dir] id" },
-	{ "reconcile",	"audit reconcile -b book -F fedkey a-export "
-			"b-export" },
-};
-#define NSYNOPSIS	(sizeof(synopsis) / sizeof(synopsis[0]))
 
 /* A daemon's state directory, open read-only. */
 struct state {
@@ -118,15 +102,6 @@ struct exportfile {
 	struct cairn_audit_header hdr;
 };
 
-static void	 usage_to(FILE *, const char *);
-static void	 usage(const char *, const char *, ...)
-		    __attribute__((noreturn, format(printf, 2, 3)));
-static void	 help_exit(const char *) __attribute__((noreturn));
-static void	 bad_option(const char *, int, char **)
-		    __attribute__((noreturn));
-static int	 fail(const char *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static int64_t	 now_ms(void);
 static void	 fmt_time(char [static TIME_BYTES], int64_t);
 static int	 parse_time(const char *, int64_t *);
 static const char *state_dir(const char *, const char *);
@@ -189,89 +164,7 @@ static int	 cmd_trace(int, char **);
 static void	 print_finding(void *, const struct cairn_audit_finding *);
 static int	 cmd_reconcile(int, char **);
 
-/* ---- usage and errors ---------------------------------------------------- */
-
-static void
-usage_to(FILE *fp, const char *cmd)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < NSYNOPSIS; i++) {
-		if (cmd != NULL && strcmp(synopsis[i].cmd, cmd) != 0)
-			continue;
-		fprintf(fp, "%s %s %s\n", n++ ? "      " : "usage:", PROG,
-		    synopsis[i].line);
-	}
-}
-
-static void
-usage(const char *cmd, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (fmt != NULL) {
-		fprintf(stderr, "%s: audit%s%s: ", PROG, cmd ? " " : "",
-		    cmd ? cmd : "");
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	usage_to(stderr, cmd);
-	exit(2);
-}
-
-static void
-help_exit(const char *cmd)
-{
-	usage_to(stdout, cmd);
-	exit(0);
-}
-
-static void
-bad_option(const char *cmd, int ch, char **argv)
-{
-	const char *arg = argv[optind - 1];
-	int	len = (int)strcspn(arg, "=");
-
-	if (ch == ':' && strncmp(arg, "--", 2) == 0)
-		usage(cmd, "%.*s needs an argument", len, arg);
-	if (ch == ':')
-		usage(cmd, "-%c needs an argument", optopt);
-	if (optopt != 0)
-		usage(cmd, "unknown option -%c", optopt);
-	usage(cmd, "unknown option %.*s", len, arg);
-}
-
-/* "cairn: what: why" on stderr; returns 1, the exit status. */
-static int
-fail(const char *what, int code, const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "%s: ", PROG);
-	if (what != NULL)
-		fprintf(stderr, "%s: ", what);
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-	} else
-		fputs(cairn_strerror(code), stderr);
-	fputc('\n', stderr);
-	return 1;
-}
-
 /* ---- small helpers ------------------------------------------------------- */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* UTC, ISO 8601 with milliseconds. */
 static void
@@ -335,7 +228,8 @@ state_dir(const char *cmd, const char *opt)
 		return opt;
 	if ((env = getenv(STATE_ENV)) != NULL && env[0] != '\0')
 		return env;
-	usage(cmd, "no state directory: give -d dir (or set %s)", STATE_ENV);
+	cli_usage(cmd, "no state directory: give -d dir (or set %s)",
+	    STATE_ENV);
 }
 
 /* ---- the state directory, read-only -------------------------------------- */
@@ -694,34 +588,34 @@ keys_load(struct keysrc *ks, const char *cmd, const char *keyfile,
 	ks->keys.arg = ks;
 	if (keyfile != NULL) {
 		if ((rc = cairn_keyfile_public_load(&ks->pub, keyfile)) != 0)
-			return fail(cmd, rc, "%s: %s", keyfile,
+			return cli_fail(cmd, rc, "%s: %s", keyfile,
 			    cairn_strerror(rc));
 		if (ks->pub->is_federation)
-			return fail(cmd, CAIRN_EKEYTYPE, "%s: a federation key, "
-			    "not an organisation's", keyfile);
+			return cli_fail(cmd, CAIRN_EKEYTYPE, "%s: a federation "
+			    "key, not an organisation's", keyfile);
 		return 0;
 	}
 	if ((rc = cairn_keyfile_public_load(&fp, fed)) != 0)
-		return fail(cmd, rc, "%s: %s", fed, cairn_strerror(rc));
+		return cli_fail(cmd, rc, "%s: %s", fed, cairn_strerror(rc));
 	if (!fp->is_federation || fp->nsign_keys == 0) {
 		free(fp);
-		return fail(cmd, CAIRN_EKEYTYPE, "%s: not a federation public "
-		    "key", fed);
+		return cli_fail(cmd, CAIRN_EKEYTYPE, "%s: not a federation "
+		    "public key", fed);
 	}
 	if ((rc = cairn_book_load_unverified(&unv, book)) != 0) {
 		free(fp);
-		return fail(cmd, rc, "%s: %s", book, cairn_strerror(rc));
+		return cli_fail(cmd, rc, "%s: %s", book, cairn_strerror(rc));
 	}
 	issued = cairn_book_data(unv)->issued_ms;
 	cairn_book_free(unv);
 	rc = cairn_book_load(&ks->book, book, fp->sign_keys[0].pk, 0, issued);
 	free(fp);
 	if (rc != 0)
-		return fail(cmd, rc, "%s: %s", book, cairn_strerror(rc));
-	if (cairn_book_data(ks->book)->expires_ms <= now_ms())
+		return cli_fail(cmd, rc, "%s: %s", book, cairn_strerror(rc));
+	if (cairn_book_data(ks->book)->expires_ms <= cli_now_ms())
 		fprintf(stderr, "%s: audit %s: note: address book %s (serial "
 		    "%" PRIu64 ") has expired; its signature was checked as "
-		    "of its issue\n", PROG, cmd, book,
+		    "of its issue\n", CLI_PROG, cmd, book,
 		    cairn_book_data(ks->book)->serial);
 	return 0;
 }
@@ -744,7 +638,7 @@ progress_init(struct progress *p, const char *what, uint64_t total)
 	p->on = isatty(STDERR_FILENO) == 1;
 	p->what = what;
 	p->total = total;
-	p->last_ms = now_ms();
+	p->last_ms = cli_now_ms();
 }
 
 static void
@@ -755,7 +649,7 @@ progress_tick(struct progress *p)
 	p->done++;
 	if (!p->on || (p->done & 4095) != 0)
 		return;
-	if ((now = now_ms()) - p->last_ms < 250)
+	if ((now = cli_now_ms()) - p->last_ms < 250)
 		return;
 	p->last_ms = now;
 	p->shown = true;
@@ -851,18 +745,18 @@ verify_state(const char *dir, struct keysrc *ks)
 
 	memset(&vs, 0, sizeof(vs));
 	if ((rc = state_open(&s, dir)) != 0)
-		return fail("audit verify", rc, "%s: %s%s", dir,
+		return cli_fail("audit verify", rc, "%s: %s%s", dir,
 		    cairn_strerror(rc), rc == -EACCES ? " (readers need the "
 		    "daemon's user, or a copy made with mdb_copy)" : "");
 	if ((rc = state_snapshot(&s, &head, hash, &cps)) != 0) {
-		fail("audit verify", rc, "%s: %s", dir, cairn_strerror(rc));
+		cli_fail("audit verify", rc, "%s: %s", dir, cairn_strerror(rc));
 		goto out;
 	}
 	if (ks->pub != NULL)
 		snprintf(org, sizeof(org), "%s", ks->pub->org);
 	if ((rc = cairn_audit_verifier_new(&vs.v, &ks->keys,
 	    org[0] ? org : NULL)) != 0) {
-		fail("audit verify", rc, NULL);
+		cli_fail("audit verify", rc, NULL);
 		goto out;
 	}
 	for (i = 0; i < cps.n; i++) {
@@ -873,7 +767,7 @@ verify_state(const char *dir, struct keysrc *ks)
 			    cps.v[i].key, cps.v[i].rc);
 		else if ((rc = cairn_audit_verifier_checkpoint(vs.v,
 		    &cps.v[i].cp)) == -ENOMEM) {
-			fail("audit verify", rc, NULL);
+			cli_fail("audit verify", rc, NULL);
 			goto out;
 		}
 		if (org[0] == '\0' && cps.v[i].rc == 0)
@@ -884,7 +778,7 @@ verify_state(const char *dir, struct keysrc *ks)
 	rc = state_records(&s, 1, head, verify_record, &vs);
 	progress_end(&vs.p);
 	if (rc != 0 && rc != CAIRN_ECORRUPT) {
-		fail("audit verify", rc, "%s: %s", dir, cairn_strerror(rc));
+		cli_fail("audit verify", rc, "%s: %s", dir, cairn_strerror(rc));
 		goto out;
 	}
 	rc = cairn_audit_verifier_finish(vs.v, &res);
@@ -993,11 +887,11 @@ export_verify(struct exportfile *ef, struct keysrc *ks,
 	memset(res, 0, sizeof(*res));
 	if ((rc = export_next(ef, &it, &eof)) != 0 || eof ||
 	    it.type != CAIRN_AUDIT_ITEM_HEADER)
-		return fail("audit", rc, "%s:%zu: %s", ef->path, ef->lineno,
+		return cli_fail("audit", rc, "%s:%zu: %s", ef->path, ef->lineno,
 		    rc != 0 ? cairn_strerror(rc) : "no export header first");
 	ef->hdr = it.u.header;
 	if ((rc = cairn_audit_verifier_new(&v, &ks->keys, ef->hdr.org)) != 0)
-		return fail("audit", rc, NULL);
+		return cli_fail("audit", rc, NULL);
 	cairn_audit_verifier_start(v, ef->hdr.first_seq);
 	progress_init(&p, ef->path, ef->hdr.last_seq >= ef->hdr.first_seq ?
 	    ef->hdr.last_seq - ef->hdr.first_seq + 1 : 0);
@@ -1005,21 +899,21 @@ export_verify(struct exportfile *ef, struct keysrc *ks,
 		/* again from the start, past the header */
 		if (pass == 1 && ((rc = export_restart(ef)) != 0 ||
 		    (rc = export_next(ef, &it, &eof)) != 0)) {
-			fail("audit", rc, "%s: %s", ef->path,
+			cli_fail("audit", rc, "%s: %s", ef->path,
 			    cairn_strerror(rc));
 			goto out;
 		}
 		for (;;) {
 			if ((rc = export_next(ef, &it, &eof)) != 0) {
 				progress_end(&p);
-				fail("audit", rc, "%s:%zu: %s", ef->path,
+				cli_fail("audit", rc, "%s:%zu: %s", ef->path,
 				    ef->lineno, cairn_strerror(rc));
 				goto out;
 			}
 			if (eof)
 				break;
 			if (it.type == CAIRN_AUDIT_ITEM_HEADER) {
-				fail("audit", CAIRN_EMALFORMED, "%s:%zu: a "
+				cli_fail("audit", CAIRN_EMALFORMED, "%s:%zu: a "
 				    "second header", ef->path, ef->lineno);
 				goto out;
 			}
@@ -1027,7 +921,7 @@ export_verify(struct exportfile *ef, struct keysrc *ks,
 				if (it.type == CAIRN_AUDIT_ITEM_CHECKPOINT &&
 				    cairn_audit_verifier_checkpoint(v,
 				    &it.u.checkpoint) == -ENOMEM) {
-					fail("audit", -ENOMEM, NULL);
+					cli_fail("audit", -ENOMEM, NULL);
 					goto out;
 				}
 				continue;
@@ -1040,7 +934,7 @@ export_verify(struct exportfile *ef, struct keysrc *ks,
 			}
 			if (rec != NULL && (rc = cairn_audit_reconcile_add(rec,
 			    side, &it)) != 0) {
-				fail("audit", rc, NULL);
+				cli_fail("audit", rc, NULL);
 				goto out;
 			}
 		}
@@ -1068,7 +962,7 @@ verify_export(const char *path, struct keysrc *ks)
 	int	rc;
 
 	if ((rc = export_open(&ef, path)) != 0)
-		return fail("audit verify", rc, "%s: %s", path,
+		return cli_fail("audit verify", rc, "%s: %s", path,
 		    rc == CAIRN_EMALFORMED ? "not a cairn audit export" :
 		    cairn_strerror(rc));
 	rc = export_verify(&ef, ks, NULL, 0, &res);
@@ -1117,27 +1011,28 @@ cmd_verify(int argc, char **argv)
 			fed = optarg;
 			break;
 		case 'h':
-			help_exit("verify");
+			cli_help_exit("audit verify");
 		default:
-			bad_option("verify", ch, argv);
+			cli_bad_option("audit verify", ch, argv);
 		}
 	}
 	if (optind != argc)
-		usage("verify", "unexpected argument '%s'", argv[optind]);
+		cli_usage("audit verify", "unexpected argument '%s'",
+		    argv[optind]);
 	if (dir != NULL && expfile != NULL)
-		usage("verify", "give --state or --export, not both");
+		cli_usage("audit verify", "give --state or --export, not both");
 	if (key != NULL && (book != NULL || fed != NULL))
-		usage("verify", "give --key or --book and --federation, not "
-		    "both");
+		cli_usage("audit verify", "give --key or --book and "
+		    "--federation, not both");
 	if (key == NULL && (book == NULL || fed == NULL))
-		usage("verify", "checkpoint signatures need --key, or --book "
-		    "and --federation");
+		cli_usage("audit verify", "checkpoint signatures need --key, "
+		    "or --book and --federation");
 	if (keys_load(&ks, "verify", key, book, fed) != 0)
 		return 1;
 	if (expfile != NULL)
 		ret = verify_export(expfile, &ks);
 	else
-		ret = verify_state(state_dir("verify", dir), &ks);
+		ret = verify_state(state_dir("audit verify", dir), &ks);
 	keys_free(&ks);
 	return ret;
 }
@@ -1150,7 +1045,7 @@ struct xstate {
 	uint64_t	 first, last;	/* the slice, 0 if empty */
 	FILE		*out;
 	enum cairn_audit_format fmt;
-	int		 err;		/* first error, reported by the caller */
+	int		 err;		/* first error; the caller reports it */
 	uint64_t	 err_seq;
 	uint8_t		(*ids)[CAIRN_MSG_ID_BYTES + 1];	/* id, db */
 	size_t		 nids, capids;
@@ -1288,13 +1183,13 @@ cmd_export(int argc, char **argv)
 			break;
 		case 'S':
 			if (parse_time(optarg, &x.since) != 0)
-				usage("export", "bad time '%s' (want "
+				cli_usage("audit export", "bad time '%s' (want "
 				    "YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
 				    "@seconds)", optarg);
 			break;
 		case 'U':
 			if (parse_time(optarg, &x.until) != 0)
-				usage("export", "bad time '%s' (want "
+				cli_usage("audit export", "bad time '%s' (want "
 				    "YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or "
 				    "@seconds)", optarg);
 			break;
@@ -1304,38 +1199,39 @@ cmd_export(int argc, char **argv)
 			else if (strcmp(optarg, "csv") == 0)
 				x.fmt = CAIRN_AUDIT_CSV;
 			else
-				usage("export", "unknown format '%s' (want "
-				    "jsonl or csv)", optarg);
+				cli_usage("audit export", "unknown format '%s' "
+				    "(want jsonl or csv)", optarg);
 			break;
 		case 'o':
 			outpath = optarg;
 			break;
 		case 'h':
-			help_exit("export");
+			cli_help_exit("audit export");
 		default:
-			bad_option("export", ch, argv);
+			cli_bad_option("audit export", ch, argv);
 		}
 	}
 	if (optind != argc)
-		usage("export", "unexpected argument '%s'", argv[optind]);
-	dir = state_dir("export", dir);
+		cli_usage("audit export", "unexpected argument '%s'",
+		    argv[optind]);
+	dir = state_dir("audit export", dir);
 	if (x.since >= x.until)
-		usage("export", "--since must come before --until");
+		cli_usage("audit export", "--since must come before --until");
 
 	if ((rc = state_open(&s, dir)) != 0)
-		return fail("audit export", rc, "%s: %s%s", dir,
+		return cli_fail("audit export", rc, "%s: %s%s", dir,
 		    cairn_strerror(rc), rc == -EACCES ? " (readers need the "
 		    "daemon's user, or a copy made with mdb_copy)" : "");
 	x.s = &s;
 	if ((rc = state_snapshot(&s, &head, hash, &cps)) != 0) {
-		fail("audit export", rc, "%s: %s", dir, cairn_strerror(rc));
+		cli_fail("audit export", rc, "%s: %s", dir, cairn_strerror(rc));
 		goto out;
 	}
 	for (i = 0; i < cps.n && org[0] == '\0'; i++)
 		if (cps.v[i].rc == 0)
 			snprintf(org, sizeof(org), "%s", cps.v[i].cp.org);
 	if (org[0] == '\0') {
-		fail("audit export", CAIRN_ENOTFOUND, "%s: no signed "
+		cli_fail("audit export", CAIRN_ENOTFOUND, "%s: no signed "
 		    "checkpoint names the organisation; nothing to export "
 		    "that could be verified", dir);
 		goto out;
@@ -1349,9 +1245,9 @@ cmd_export(int argc, char **argv)
 		progress_end(&x.p);
 		if (rc < 0 || x.err != 0) {
 			rc = x.err != 0 ? x.err : rc;
-			fail("audit export", rc, "%s: record %" PRIu64 ": %s "
-			    "(cairn audit verify tells more)", dir, x.err_seq,
-			    cairn_strerror(rc));
+			cli_fail("audit export", rc, "%s: record %" PRIu64 ": "
+			    "%s (cairn audit verify tells more)", dir,
+			    x.err_seq, cairn_strerror(rc));
 			goto out;
 		}
 	}
@@ -1362,7 +1258,7 @@ cmd_export(int argc, char **argv)
 	    O_CLOEXEC | O_NOFOLLOW, 0640)) == -1 ||
 	    (x.out = fdopen(fd, "w")) == NULL) {
 		rc = -errno;
-		fail("audit export", rc, "%s: %s", outpath,
+		cli_fail("audit export", rc, "%s: %s", outpath,
 		    cairn_strerror(rc));
 		goto out;
 	}
@@ -1372,7 +1268,7 @@ cmd_export(int argc, char **argv)
 	it.type = CAIRN_AUDIT_ITEM_HEADER;
 	it.u.header.version = CAIRN_AUDIT_EXPORT_VERSION;
 	snprintf(it.u.header.org, sizeof(it.u.header.org), "%s", org);
-	it.u.header.created_ms = now_ms();
+	it.u.header.created_ms = cli_now_ms();
 	it.u.header.first_seq = x.first > 0 ? x.first : 1;
 	it.u.header.last_seq = x.last;
 	if ((rc = write_item(x.out, &it, x.fmt)) != 0)
@@ -1394,9 +1290,9 @@ cmd_export(int argc, char **argv)
 			rc = x.err != 0 ? x.err : rc;
 			if (rc == -EIO || rc == -ENOMEM)
 				goto write_fail;
-			fail("audit export", rc, "%s: record %" PRIu64 ": %s "
-			    "(cairn audit verify tells more)", dir, x.err_seq,
-			    cairn_strerror(rc));
+			cli_fail("audit export", rc, "%s: record %" PRIu64 ": "
+			    "%s (cairn audit verify tells more)", dir,
+			    x.err_seq, cairn_strerror(rc));
 			goto out;
 		}
 	}
@@ -1416,8 +1312,8 @@ cmd_export(int argc, char **argv)
 			char	hex[CAIRN_MSGID_HEX_BYTES];
 
 			cairn_msgid_format(hex, x.ids[i]);
-			fail("audit export", rc, "%s: reply for %s: %s", dir,
-			    hex, cairn_strerror(rc));
+			cli_fail("audit export", rc, "%s: reply for %s: %s",
+			    dir, hex, cairn_strerror(rc));
 			goto out;
 		}
 		if ((rc = write_item(x.out, &it, x.fmt)) != 0)
@@ -1438,7 +1334,7 @@ cmd_export(int argc, char **argv)
 	ret = 0;
 	goto out;
 write_fail:
-	fail("audit export", rc, "%s: %s", outpath ? outpath : "stdout",
+	cli_fail("audit export", rc, "%s: %s", outpath ? outpath : "stdout",
 	    cairn_strerror(rc));
 out:
 	if (x.out != NULL && x.out != stdout)
@@ -1697,34 +1593,34 @@ cmd_trace(int argc, char **argv)
 			fed = optarg;
 			break;
 		case 'h':
-			help_exit("trace");
+			cli_help_exit("audit trace");
 		default:
-			bad_option("trace", ch, argv);
+			cli_bad_option("audit trace", ch, argv);
 		}
 	}
 	if (argc - optind != 1)
-		usage("trace", "want exactly one message id");
+		cli_usage("audit trace", "want exactly one message id");
 	if ((book == NULL) != (fed == NULL))
-		usage("trace", "--book and --federation go together");
+		cli_usage("audit trace", "--book and --federation go together");
 	if ((ts = calloc(1, sizeof(*ts))) == NULL)
-		return fail("audit trace", -ENOMEM, NULL);
+		return cli_fail("audit trace", -ENOMEM, NULL);
 	if (cairn_msgid_parse(ts->ids[0], argv[optind]) != 0) {
 		free(ts);
-		usage("trace", "bad message id '%.40s' (want 32 hex digits)",
-		    argv[optind]);
+		cli_usage("audit trace", "bad message id '%.40s' (want 32 hex "
+		    "digits)", argv[optind]);
 	}
-	dir = state_dir("trace", dir);
+	dir = state_dir("audit trace", dir);
 	memset(&ks, 0, sizeof(ks));
 	if (book != NULL && keys_load(&ks, "trace", NULL, book, fed) != 0) {
 		free(ts);
 		return 1;
 	}
 	if ((rc = state_open(&s, dir)) != 0) {
-		fail("audit trace", rc, "%s: %s", dir, cairn_strerror(rc));
+		cli_fail("audit trace", rc, "%s: %s", dir, cairn_strerror(rc));
 		goto out_keys;
 	}
 	if ((rc = related(&s, ts->ids[0], &ts->ids[1], &n)) != 0) {
-		fail("audit trace", rc, "%s: %s", dir, cairn_strerror(rc));
+		cli_fail("audit trace", rc, "%s: %s", dir, cairn_strerror(rc));
 		goto out;
 	}
 	ts->nids = 1 + n;
@@ -1736,7 +1632,7 @@ cmd_trace(int argc, char **argv)
 			mdb_txn_abort(t);
 		}
 		if (rc != 0) {
-			fail("audit trace", rc, "%s: %s", dir,
+			cli_fail("audit trace", rc, "%s: %s", dir,
 			    cairn_strerror(rc));
 			goto out;
 		}
@@ -1753,14 +1649,14 @@ cmd_trace(int argc, char **argv)
 	progress_end(&ts->p);
 	if (rc < 0 || ts->err != 0) {
 		rc = ts->err != 0 ? ts->err : rc;
-		fail("audit trace", rc, "%s: record %" PRIu64 ": %s (cairn "
+		cli_fail("audit trace", rc, "%s: record %" PRIu64 ": %s (cairn "
 		    "audit verify tells more)", dir, ts->err_seq,
 		    cairn_strerror(rc));
 		goto out;
 	}
 	if (ts->found == 0) {
-		fail("audit trace", CAIRN_ENOTFOUND, "%s: no audit record of "
-		    "message %s", dir, hex);
+		cli_fail("audit trace", CAIRN_ENOTFOUND, "%s: no audit record "
+		    "of message %s", dir, hex);
 		goto out;
 	}
 	for (i = 0; i < ts->nids; i++) {
@@ -1851,24 +1747,24 @@ cmd_reconcile(int argc, char **argv)
 			fed = optarg;
 			break;
 		case 'h':
-			help_exit("reconcile");
+			cli_help_exit("audit reconcile");
 		default:
-			bad_option("reconcile", ch, argv);
+			cli_bad_option("audit reconcile", ch, argv);
 		}
 	}
 	if (argc - optind != 2)
-		usage("reconcile", "want two export files");
+		cli_usage("audit reconcile", "want two export files");
 	if (book == NULL || fed == NULL)
-		usage("reconcile", "receipts are checked against --book, "
-		    "verified with --federation");
+		cli_usage("audit reconcile", "receipts are checked against "
+		    "--book, verified with --federation");
 	memset(ef, 0, sizeof(ef));
 	if (keys_load(&ks, "reconcile", NULL, book, fed) != 0)
 		return 1;
 	for (i = 0; i < 2; i++) {
 		if ((rc = export_open(&ef[i], argv[optind + i])) != 0) {
-			fail("audit reconcile", rc, "%s: %s", argv[optind + i],
-			    rc == CAIRN_EMALFORMED ? "not a cairn audit "
-			    "export" : cairn_strerror(rc));
+			cli_fail("audit reconcile", rc, "%s: %s",
+			    argv[optind + i], rc == CAIRN_EMALFORMED ?
+			    "not a cairn audit export" : cairn_strerror(rc));
 			goto out;
 		}
 	}
@@ -1879,13 +1775,13 @@ cmd_reconcile(int argc, char **argv)
 
 		if ((rc = export_next(&ef[i], &it, &eof)) != 0 || eof ||
 		    it.type != CAIRN_AUDIT_ITEM_HEADER) {
-			fail("audit reconcile", rc, "%s: no export header "
+			cli_fail("audit reconcile", rc, "%s: no export header "
 			    "first", ef[i].path);
 			goto out;
 		}
 		ef[i].hdr = it.u.header;
 		if ((rc = export_restart(&ef[i])) != 0) {
-			fail("audit reconcile", rc, "%s: %s", ef[i].path,
+			cli_fail("audit reconcile", rc, "%s: %s", ef[i].path,
 			    cairn_strerror(rc));
 			goto out;
 		}
@@ -1894,7 +1790,7 @@ cmd_reconcile(int argc, char **argv)
 	rs.org[1] = ef[1].hdr.org;
 	if ((rc = cairn_audit_reconcile_new(&rec, &ks.keys, rs.org[0],
 	    rs.org[1])) != 0) {
-		fail("audit reconcile", rc, "%s and %s are exports of one "
+		cli_fail("audit reconcile", rc, "%s and %s are exports of one "
 		    "organisation (%s)", ef[0].path, ef[1].path, rs.org[0]);
 		goto out;
 	}
@@ -1917,7 +1813,7 @@ cmd_reconcile(int argc, char **argv)
 	}
 	if ((rc = cairn_audit_reconcile_run(rec, print_finding, &rs,
 	    &sum)) != 0) {
-		fail("audit reconcile", rc, NULL);
+		cli_fail("audit reconcile", rc, NULL);
 		goto out;
 	}
 	printf("%" PRIu64 " messages, %" PRIu64 " matched, %" PRIu64
@@ -1949,14 +1845,14 @@ cairn_cli_audit(int argc, char **argv, const struct global *g)
 
 	(void)g;
 	if (argc < 2)
-		usage(NULL, NULL);
+		cli_usage("audit", NULL);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-		help_exit(NULL);
+		cli_help_exit("audit");
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		if (strcmp(argv[1], subs[i].name) != 0)
 			continue;
 		optind = 0;	/* glibc: start afresh, at argv[1] */
 		return subs[i].fn(argc - 1, argv + 1);
 	}
-	usage(NULL, "unknown audit command '%s'", argv[1]);
+	cli_usage("audit", "unknown audit command '%s'", argv[1]);
 }
