@@ -1,0 +1,1100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench load: drives two real daemons through libcairn and measures what
+ * the sender's clients see.  tests/bench/run.sh starts and stops the
+ * daemons; this program only talks to their client sockets.
+ *
+ *   load throughput -s SOCK [-t THREADS] [-d SECONDS] [-z ATTACH] -n NAME
+ *	submits from THREADS clients (one connection each) for SECONDS,
+ *	then waits until every message is settled at the sender; the time
+ *	runs from the first submit to the last receipt.
+ *   load latency -s SOCK -r RSOCK [-R RATE] [-d SECONDS] [-t THREADS]
+ *	first the time of one message to a peer not yet connected, then
+ *	RATE messages/s on a fixed schedule (open loop: latency counts from
+ *	the planned submit time); submit->delivered at the receiver (its
+ *	received_ms) and submit->DELIVERED seen at the sender (-W: not
+ *	watched during the run, to see what the watching costs).
+ *   load big -s SOCK -r RSOCK -z BYTES -P PID -Q PID
+ *	one message with a BYTES attachment, submit to DELIVERED, and the
+ *	peak RSS (VmHWM) of both daemons.
+ *   load backlog -s SOCK [-n MAX] [-d SECONDS] [-t THREADS] -o FILE
+ *	submits up to MAX messages or for SECONDS, ids to FILE.
+ *   load drain -s SOCK -i FILE -T NS
+ *	waits until every message of FILE is settled; the time runs from NS
+ *	(CLOCK_REALTIME nanoseconds, when the receiver was started).
+ *
+ * Every figure goes to stdout as "bench: NAME VALUE UNIT".  Status polls
+ * are kept few: the end of a run is found by following the delivery
+ * front with a stride, and only then is every message read back (its
+ * receipt time is what ends the run).
+ *
+ * Not for: starting daemons, or any pass/fail decision (run.sh compares
+ * with the targets).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "client/cairn.h"
+
+#define FROM_FUNCTION	"skolskoterska"
+#define TO_ADDRESS	"alingsas.uph/konsultation"
+#define QUESTION_BYTES	1024
+#define CLIENT_TIMEOUT	60000
+#define STRIDE		64
+#define STALL_S		30.0	/* s without progress: stalled */
+
+enum rec_state {
+	REC_NONE = 0, REC_QUEUED, REC_DELIVERED, REC_REJECTED, REC_FAILED
+};
+
+/* One submitted message. */
+struct rec {
+	uint8_t		id[CAIRN_MSG_ID_BYTES];
+	double		t_plan;		/* ms, CLOCK_REALTIME */
+	double		t_sub;		/* submit returned */
+	double		t_seen;		/* sender said DELIVERED */
+	int64_t		receipt_ms;	/* receiver's receipt time */
+	int64_t		received_ms;	/* receiver's inbox time */
+	int		state;
+};
+
+struct recs {
+	struct rec	*v;
+	size_t		 n, cap;
+};
+
+struct submitter {
+	pthread_t	 tid;
+	const char	*sock;
+	size_t		 attach;
+	double		 deadline;	/* mono seconds */
+	size_t		 max;
+	struct recs	 out;
+	size_t		 errors;
+	int		 rc;
+	double		 t_first;
+};
+
+struct sweeper {
+	pthread_t	 tid;
+	const char	*sock;
+	struct rec	*v;
+	size_t		 n;
+	int		 wait;		/* wait for QUEUED to settle */
+	int		 stalled;	/* gave up waiting */
+	int		 rc;
+};
+
+/* latency run: shared between submitters and the poller */
+struct sched {
+	const char	*sock;
+	struct rec	*v;
+	size_t		 n;
+	size_t		 nthreads;
+	double		 rate;
+	double		 t0_mono, t0_real;
+	atomic_size_t	 submitted;	/* how many t_sub are set */
+	atomic_int	 stop;
+	atomic_size_t	 errors;
+	_Atomic(unsigned char) *ready;	/* per message: submitted */
+};
+
+struct lat_thread {
+	pthread_t	 tid;
+	struct sched	*s;
+	size_t		 k;
+	int		 rc;
+};
+
+static double	 real_ms(void);
+static double	 mono(void);
+static void	 sleep_until(double);
+static void	 sleep_ms(double);
+static struct cairn_payload *make_payload(size_t);
+static int	 recs_add(struct recs *, const struct rec *);
+static int	 cmp_rec(const void *, const void *);
+static int	 cmp_double(const void *, const void *);
+static double	 pct(const double *, size_t, double);
+static int	 state_of(const char *);
+static int	 open_client(struct cairn_client **, const char *);
+static int	 status(struct cairn_client *, struct rec *);
+static void	*submit_run(void *);
+static int	 submit_many(const char *, size_t, size_t, double, size_t,
+		    struct recs *, double *, size_t *);
+static void	*sweep_run(void *);
+static int	 settle(const char *, struct rec *, size_t, size_t,
+		    double *, size_t *, int *);
+static long	 proc_kib(long, const char *);
+static int	 cmd_throughput(int, char **);
+static void	*lat_submit(void *);
+static int	 cmd_latency(int, char **);
+static int	 cmd_big(int, char **);
+static int	 cmd_backlog(int, char **);
+static int	 cmd_drain(int, char **);
+static void	 usage(void) __attribute__((__noreturn__));
+
+static double
+real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_until(double t)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+	    NULL) == EINTR)
+		;
+}
+
+static void
+sleep_ms(double ms)
+{
+	sleep_until(mono() + ms / 1e3);
+}
+
+/* A consultation request with ~1 KiB of question and attach bytes. */
+static struct cairn_payload *
+make_payload(size_t attach)
+{
+	static const char sentence[] = "Eleven har haft svår ångest sedan i "
+	    "höstas och undviker skolan; vi önskar konsultation. ";
+	struct cairn_payload *p;
+	struct cairn_request *r;
+	uint8_t	*data;
+	char	 pnr[CAIRN_PNR_BYTES];
+	size_t	 i, n = sizeof(sentence) - 1;
+	time_t	 t = time(NULL);
+	int	 rc;
+
+	if ((p = cairn_payload_new(CAIRN_KIND_REQUEST)) == NULL)
+		return NULL;
+	r = &p->u.request;
+	if (cairn_valid_pnr("19121212-1212", (int64_t)real_ms(), pnr) != 0)
+		goto fail;
+	r->consent_by = CAIRN_CONSENT_GUARDIAN;
+	strftime(r->consent_date, sizeof(r->consent_date), "%Y-%m-%d",
+	    gmtime(&t));
+	r->urgency = CAIRN_URGENCY_SOON;
+	r->age_band = CAIRN_AGE_13_15;
+	if ((r->subject = strdup(pnr)) == NULL ||
+	    (r->consent_scope = strdup("")) == NULL ||
+	    (r->question = malloc(QUESTION_BYTES + 1)) == NULL)
+		goto fail;
+	for (i = 0; i < QUESTION_BYTES; i++)
+		r->question[i] = sentence[i % n];
+	/* keep whole UTF-8 characters: cut back to an ASCII byte */
+	for (i = QUESTION_BYTES; i > 0 &&
+	    ((unsigned char)r->question[i - 1] & 0x80); i--)
+		;
+	r->question[i] = '\0';
+	if (attach > 0) {
+		if ((data = malloc(attach)) == NULL)
+			goto fail;
+		randombytes_buf(data, attach);
+		rc = cairn_payload_attach(p, "scan.bin",
+		    "application/octet-stream", data, attach);
+		free(data);
+		if (rc != 0)
+			goto fail;
+	}
+	if (cairn_payload_validate(p, (int64_t)real_ms()) != 0)
+		goto fail;
+	return p;
+fail:
+	cairn_payload_free(p);
+	return NULL;
+}
+
+static int
+recs_add(struct recs *r, const struct rec *x)
+{
+	struct rec *nv;
+	size_t	cap;
+
+	if (r->n == r->cap) {
+		cap = r->cap ? r->cap * 2 : 4096;
+		if ((nv = reallocarray(r->v, cap, sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		r->v = nv;
+		r->cap = cap;
+	}
+	r->v[r->n++] = *x;
+	return 0;
+}
+
+static int
+cmp_rec(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+
+	return (x->t_sub > y->t_sub) - (x->t_sub < y->t_sub);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
+/* Nearest-rank percentile of sorted v. */
+static double
+pct(const double *v, size_t n, double p)
+{
+	size_t	i;
+
+	if (n == 0)
+		return NAN;
+	i = (size_t)ceil(p / 100.0 * (double)n);
+	if (i > 0)
+		i--;
+	return v[i < n ? i : n - 1];
+}
+
+static int
+state_of(const char *s)
+{
+	if (strcmp(s, "QUEUED") == 0)
+		return REC_QUEUED;
+	if (strcmp(s, "DELIVERED") == 0)
+		return REC_DELIVERED;
+	if (strcmp(s, "REJECTED") == 0)
+		return REC_REJECTED;
+	if (strcmp(s, "FAILED") == 0)
+		return REC_FAILED;
+	return REC_NONE;
+}
+
+static int
+open_client(struct cairn_client **c, const char *sock)
+{
+	int	rc;
+
+	if ((rc = cairn_client_open(c, sock, CLIENT_TIMEOUT)) != 0)
+		fprintf(stderr, "load: %s: %s\n", sock, cairn_strerror(rc));
+	return rc;
+}
+
+/* Reads one message's state (and receipt or inbox time) into r. */
+static int
+status(struct cairn_client *c, struct rec *r)
+{
+	struct cairn_ctl_info info;
+	int	rc;
+
+	if ((rc = cairn_client_status(c, r->id, &info)) != 0)
+		return rc;
+	if (info.outgoing) {
+		r->state = state_of(info.state);
+		r->receipt_ms = info.receipt_ms;
+	} else
+		r->received_ms = info.receipt_ms;
+	return 0;
+}
+
+static void *
+submit_run(void *arg)
+{
+	struct submitter *s = arg;
+	struct cairn_client *c = NULL;
+	struct cairn_payload *p = NULL;
+	struct rec r;
+	double	 t;
+	int	 rc;
+
+	s->t_first = -1;
+	if ((s->rc = open_client(&c, s->sock)) != 0)
+		return NULL;
+	if ((p = make_payload(s->attach)) == NULL) {
+		s->rc = -ENOMEM;
+		goto out;
+	}
+	while (s->out.n < s->max && mono() < s->deadline) {
+		memset(&r, 0, sizeof(r));
+		t = real_ms();
+		if (s->t_first < 0)
+			s->t_first = t;
+		r.t_plan = t;
+		rc = cairn_client_submit(c, FROM_FUNCTION, TO_ADDRESS, p, NULL,
+		    0, r.id);
+		if (rc != 0) {
+			if (s->errors++ == 0)
+				fprintf(stderr, "load: submit: %s: %s\n",
+				    cairn_strerror(rc), cairn_client_error(c));
+			if (rc == CAIRN_ETIMEOUT || s->errors > 100) {
+				s->rc = rc;
+				break;
+			}
+			continue;
+		}
+		r.t_sub = real_ms();
+		r.state = REC_QUEUED;
+		if ((s->rc = recs_add(&s->out, &r)) != 0)
+			break;
+	}
+out:
+	cairn_payload_free(p);
+	cairn_client_close(c);
+	return NULL;
+}
+
+/*
+ * Submits from nthreads clients until max messages or seconds; *all
+ * receives every record, in the order the submits returned; *t_first the
+ * time the first submit was made.
+ */
+static int
+submit_many(const char *sock, size_t nthreads, size_t attach,
+    double seconds, size_t max, struct recs *all, double *t_first,
+    size_t *errors)
+{
+	struct submitter *s;
+	size_t	 i, k;
+	int	 rc = 0;
+
+	memset(all, 0, sizeof(*all));
+	*t_first = -1;
+	*errors = 0;
+	if ((s = calloc(nthreads, sizeof(*s))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < nthreads; i++) {
+		s[i].sock = sock;
+		s[i].attach = attach;
+		s[i].deadline = mono() + seconds;
+		s[i].max = max / nthreads + (i < max % nthreads);
+		if (pthread_create(&s[i].tid, NULL, submit_run, &s[i]) != 0) {
+			nthreads = i;
+			rc = -EAGAIN;
+			break;
+		}
+	}
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(s[i].tid, NULL);
+		if (s[i].rc != 0 && rc == 0)
+			rc = s[i].rc;
+		*errors += s[i].errors;
+		if (s[i].t_first >= 0 && (*t_first < 0 ||
+		    s[i].t_first < *t_first))
+			*t_first = s[i].t_first;
+		for (k = 0; k < s[i].out.n && rc != -ENOMEM; k++)
+			if (recs_add(all, &s[i].out.v[k]) != 0)
+				rc = -ENOMEM;
+		free(s[i].out.v);
+	}
+	free(s);
+	if (all->n > 0)
+		qsort(all->v, all->n, sizeof(*all->v), cmp_rec);
+	return rc;
+}
+
+static void *
+sweep_run(void *arg)
+{
+	struct sweeper *w = arg;
+	struct cairn_client *c;
+	double	 since = mono();
+	size_t	 i;
+
+	if ((w->rc = open_client(&c, w->sock)) != 0)
+		return NULL;
+	for (i = 0; i < w->n; i++) {
+		for (;;) {
+			if ((w->rc = status(c, &w->v[i])) != 0)
+				goto out;
+			if (w->v[i].state != REC_QUEUED) {
+				since = mono();
+				break;
+			}
+			if (!w->wait)
+				break;
+			if (mono() - since > STALL_S) {
+				w->stalled = 1;
+				w->wait = 0;
+				break;
+			}
+			sleep_ms(5);
+		}
+	}
+out:
+	cairn_client_close(c);
+	return NULL;
+}
+
+/*
+ * Waits until every message in v (submit order) is settled at the sender.
+ * The delivery front is followed with a stride (few polls while the
+ * daemons work); then every message is read back by nthreads clients,
+ * waiting for stragglers.  *t_end is the latest of the receipt times and
+ * the moment the front was seen past the last message; *delivered counts
+ * DELIVERED.  When nothing moves for STALL_S, waiting stops and *stalled
+ * is set (what is delivered by then is still counted).  Returns 0 or a
+ * client error.
+ */
+static int
+settle(const char *sock, struct rec *v, size_t n, size_t nthreads,
+    double *t_end, size_t *delivered, int *stalled)
+{
+	struct cairn_client *c;
+	struct sweeper *w;
+	double	 since = mono();
+	size_t	 i = 0, k, per;
+	int	 rc = 0;
+
+	*t_end = 0;
+	*delivered = 0;
+	*stalled = 0;
+	if (n == 0)
+		return 0;
+	if ((rc = open_client(&c, sock)) != 0)
+		return rc;
+	while (i < n) {
+		if ((rc = status(c, &v[i])) != 0)
+			break;
+		if (v[i].state != REC_QUEUED) {
+			if (i == n - 1)
+				break;
+			i = i + STRIDE < n ? i + STRIDE : n - 1;
+			since = mono();
+			continue;
+		}
+		if (mono() - since > STALL_S) {
+			*stalled = 1;
+			break;
+		}
+		/* close to the end, look often: this time may end the run */
+		sleep_ms(n - i <= STRIDE ? 1 : 10);
+	}
+	*t_end = real_ms();
+	cairn_client_close(c);
+	if (rc != 0)
+		return rc;
+
+	if ((w = calloc(nthreads, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	per = (n + nthreads - 1) / nthreads;
+	for (k = 0; k < nthreads; k++) {
+		w[k].sock = sock;
+		w[k].v = v + k * per;
+		w[k].n = k * per >= n ? 0 : (n - k * per < per ? n - k * per :
+		    per);
+		w[k].wait = !*stalled;
+		if (pthread_create(&w[k].tid, NULL, sweep_run, &w[k]) != 0) {
+			nthreads = k;
+			rc = -EAGAIN;
+			break;
+		}
+	}
+	for (k = 0; k < nthreads; k++) {
+		pthread_join(w[k].tid, NULL);
+		if (w[k].rc != 0 && rc == 0)
+			rc = w[k].rc;
+		if (w[k].stalled)
+			*stalled = 1;
+	}
+	free(w);
+	for (i = 0; i < n; i++) {
+		if (v[i].state == REC_DELIVERED)
+			(*delivered)++;
+		if ((double)v[i].receipt_ms > *t_end)
+			*t_end = (double)v[i].receipt_ms;
+	}
+	return rc;
+}
+
+/* A "VmXXX:" field of /proc/PID/status in KiB, or -1. */
+static long
+proc_kib(long pid, const char *field)
+{
+	char	 path[64], line[256];
+	size_t	 len = strlen(field);
+	long	 v = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, field, len) == 0 && line[len] == ':') {
+			v = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static int
+cmd_throughput(int argc, char **argv)
+{
+	struct recs all;
+	const char *sock = NULL, *name = "1k";
+	double	 seconds = 10, t_first, t_end, sub_end;
+	size_t	 threads = 8, attach = 0, max = SIZE_MAX, errors;
+	size_t	 delivered;
+	int	 ch, rc, stalled;
+
+	while ((ch = getopt(argc, argv, "d:m:n:s:t:z:")) != -1) {
+		switch (ch) {
+		case 'd':
+			seconds = atof(optarg);
+			break;
+		case 'm':
+			max = strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 't':
+			threads = strtoul(optarg, NULL, 10);
+			break;
+		case 'z':
+			attach = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (sock == NULL || threads == 0 || seconds <= 0)
+		usage();
+	rc = submit_many(sock, threads, attach, seconds, max, &all, &t_first,
+	    &errors);
+	if (all.n == 0) {
+		fprintf(stderr, "load: nothing was accepted\n");
+		return 1;
+	}
+	sub_end = all.v[all.n - 1].t_sub;
+	if (rc != 0)
+		fprintf(stderr, "load: submitting stopped early: %s\n",
+		    cairn_strerror(rc));
+	rc = settle(sock, all.v, all.n, threads, &t_end, &delivered,
+	    &stalled);
+	if (rc != 0)
+		fprintf(stderr, "load: settling: %s\n", cairn_strerror(rc));
+	if (stalled) {
+		fprintf(stderr, "load: delivery stalled (nothing for %.0f s)\n",
+		    STALL_S);
+		printf("bench: tp_%s_stalled 1 flag\n", name);
+	}
+	printf("bench: tp_%s_msgs %zu msgs\n", name, all.n);
+	printf("bench: tp_%s_clients %zu threads\n", name, threads);
+	printf("bench: tp_%s_submit_rate %.0f msg/s\n", name,
+	    (double)all.n / ((sub_end - t_first) / 1e3));
+	printf("bench: tp_%s_time %.2f s\n", name, (t_end - t_first) / 1e3);
+	printf("bench: tp_%s %.0f msg/s\n", name,
+	    (double)delivered / ((t_end - t_first) / 1e3));
+	if (attach > 0)
+		printf("bench: tp_%s_bytes %.1f MiB/s\n", name,
+		    (double)delivered * (double)(attach + QUESTION_BYTES) /
+		    1048576.0 / ((t_end - t_first) / 1e3));
+	printf("bench: tp_%s_not_delivered %zu msgs\n", name,
+	    all.n - delivered);
+	if (errors > 0)
+		printf("bench: tp_%s_submit_errors %zu msgs\n", name, errors);
+	free(all.v);
+	return rc == 0 ? 0 : 1;
+}
+
+static void *
+lat_submit(void *arg)
+{
+	struct lat_thread *t = arg;
+	struct sched *s = t->s;
+	struct cairn_client *c;
+	struct cairn_payload *p;
+	struct rec *r;
+	size_t	 i;
+	int	 rc;
+
+	if ((t->rc = open_client(&c, s->sock)) != 0)
+		return NULL;
+	if ((p = make_payload(0)) == NULL) {
+		t->rc = -ENOMEM;
+		cairn_client_close(c);
+		return NULL;
+	}
+	for (i = t->k; i < s->n && !atomic_load(&s->stop); i += s->nthreads) {
+		r = &s->v[i];
+		sleep_until(s->t0_mono + (double)i / s->rate);
+		r->t_plan = s->t0_real + (double)i / s->rate * 1e3;
+		rc = cairn_client_submit(c, FROM_FUNCTION, TO_ADDRESS, p, NULL,
+		    0, r->id);
+		r->t_sub = real_ms();
+		if (rc != 0) {
+			if (atomic_fetch_add(&s->errors, 1) == 0)
+				fprintf(stderr, "load: submit: %s: %s\n",
+				    cairn_strerror(rc), cairn_client_error(c));
+			r->state = REC_FAILED;
+		} else
+			r->state = REC_QUEUED;
+		atomic_store(&s->ready[i], 1);
+		atomic_fetch_add(&s->submitted, 1);
+	}
+	cairn_payload_free(p);
+	cairn_client_close(c);
+	return NULL;
+}
+
+static int
+cmd_latency(int argc, char **argv)
+{
+	struct sched s;
+	struct lat_thread *th = NULL;
+	struct cairn_client *c = NULL, *rc_cl = NULL;
+	struct cairn_payload *p = NULL;
+	struct rec first;
+	const char *sock = NULL, *rsock = NULL;
+	double	*dv = NULL, *rv = NULL, *sv = NULL;
+	double	 seconds = 10, rate = 1000;
+	double	 t0, deadline;
+	size_t	 nthreads = 4, i, lo, nd = 0, nr = 0, ns = 0;
+	int	 ch, rc = 0, watch = 1;
+
+	while ((ch = getopt(argc, argv, "d:r:R:s:t:W")) != -1) {
+		switch (ch) {
+		case 'd':
+			seconds = atof(optarg);
+			break;
+		case 'W':
+			watch = 0;
+			break;
+		case 'r':
+			rsock = optarg;
+			break;
+		case 'R':
+			rate = atof(optarg);
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 't':
+			nthreads = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (sock == NULL || rsock == NULL || rate <= 0 || seconds <= 0 ||
+	    nthreads == 0)
+		usage();
+	memset(&s, 0, sizeof(s));
+	if (open_client(&c, sock) != 0 || open_client(&rc_cl, rsock) != 0 ||
+	    (p = make_payload(0)) == NULL) {
+		rc = 1;
+		goto out;
+	}
+
+	/* the first message to a peer the daemon has not connected to yet */
+	memset(&first, 0, sizeof(first));
+	t0 = real_ms();
+	if ((rc = cairn_client_submit(c, FROM_FUNCTION, TO_ADDRESS, p, NULL, 0,
+	    first.id)) != 0) {
+		fprintf(stderr, "load: submit: %s: %s\n", cairn_strerror(rc),
+		    cairn_client_error(c));
+		goto out;
+	}
+	deadline = mono() + 30;
+	do {
+		if ((rc = status(c, &first)) != 0)
+			goto out;
+		if (first.state == REC_QUEUED)
+			sleep_ms(1);
+	} while (first.state == REC_QUEUED && mono() < deadline);
+	printf("bench: first_msg_delivered %.0f ms\n", real_ms() - t0);
+	fflush(stdout);
+
+	s.sock = sock;
+	s.rate = rate;
+	s.nthreads = nthreads;
+	s.n = (size_t)(rate * seconds);
+	if ((s.v = calloc(s.n, sizeof(*s.v))) == NULL ||
+	    (s.ready = calloc(s.n, sizeof(*s.ready))) == NULL ||
+	    (th = calloc(nthreads, sizeof(*th))) == NULL ||
+	    (dv = calloc(s.n, sizeof(*dv))) == NULL ||
+	    (rv = calloc(s.n, sizeof(*rv))) == NULL ||
+	    (sv = calloc(s.n, sizeof(*sv))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	s.t0_mono = mono() + 0.05;
+	s.t0_real = real_ms() + 50;
+	for (i = 0; i < nthreads; i++) {
+		th[i].s = &s;
+		th[i].k = i;
+		if (pthread_create(&th[i].tid, NULL, lat_submit, &th[i]) != 0) {
+			atomic_store(&s.stop, 1);
+			nthreads = i;
+			rc = -EAGAIN;
+			break;
+		}
+	}
+
+	/*
+	 * Watch the few messages in flight for DELIVERED at the sender: a
+	 * status request every ~0.5 ms at this rate, one at a time.
+	 */
+	deadline = s.t0_mono + seconds + 60;
+	for (lo = 0; lo < s.n && rc == 0 && watch;) {
+		size_t	hi = atomic_load(&s.submitted);
+		int	busy = 0;
+
+		for (i = lo; i < s.n && i < hi + nthreads; i++) {
+			struct rec *r = &s.v[i];
+
+			if (!atomic_load(&s.ready[i]) ||
+			    r->state != REC_QUEUED)
+				continue;
+			busy = 1;
+			if ((rc = status(c, r)) != 0)
+				break;
+			if (r->state != REC_QUEUED)
+				r->t_seen = real_ms();
+		}
+		while (lo < s.n && atomic_load(&s.ready[lo]) &&
+		    s.v[lo].state != REC_QUEUED)
+			lo++;
+		if (mono() > deadline) {
+			rc = CAIRN_ETIMEOUT;
+			atomic_store(&s.stop, 1);
+			break;
+		}
+		sleep_ms(busy ? 0.5 : 0.2);
+	}
+	if (rc != 0)
+		atomic_store(&s.stop, 1);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(th[i].tid, NULL);
+	/* -W: not watched while it ran (to see what watching costs) */
+	for (i = 0; i < s.n && rc == 0 && !watch; i++) {
+		while ((rc = status(c, &s.v[i])) == 0 &&
+		    s.v[i].state == REC_QUEUED && mono() < deadline)
+			sleep_ms(2);
+		s.v[i].t_seen = NAN;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "load: latency run: %s\n", cairn_strerror(rc));
+		goto out;
+	}
+
+	/* receiver side, after the run so that it adds no load */
+	for (i = 0; i < s.n; i++) {
+		struct rec *r = &s.v[i];
+
+		sv[ns++] = r->t_sub - r->t_plan;
+		if (r->state != REC_DELIVERED)
+			continue;
+		dv[nd++] = r->t_seen - r->t_plan;
+		if (status(rc_cl, r) == 0 && r->received_ms > 0)
+			rv[nr++] = (double)r->received_ms - r->t_plan;
+	}
+	qsort(sv, ns, sizeof(*sv), cmp_double);
+	qsort(dv, nd, sizeof(*dv), cmp_double);
+	qsort(rv, nr, sizeof(*rv), cmp_double);
+	printf("bench: lat_msgs %zu msgs\n", s.n);
+	printf("bench: lat_rate %.0f msg/s\n", (double)s.n /
+	    ((s.v[s.n - 1].t_sub - s.v[0].t_plan) / 1e3));
+	printf("bench: lat_submit_p50 %.2f ms\n", pct(sv, ns, 50));
+	printf("bench: lat_submit_p99 %.2f ms\n", pct(sv, ns, 99));
+	printf("bench: lat_delivered_p50 %.2f ms\n", pct(rv, nr, 50));
+	printf("bench: lat_delivered_p99 %.2f ms\n", pct(rv, nr, 99));
+	printf("bench: lat_delivered_max %.2f ms\n", nr ? rv[nr - 1] : NAN);
+	if (watch) {
+		printf("bench: lat_receipt_p50 %.2f ms\n", pct(dv, nd, 50));
+		printf("bench: lat_receipt_p99 %.2f ms\n", pct(dv, nd, 99));
+		printf("bench: lat_receipt_max %.2f ms\n",
+		    nd ? dv[nd - 1] : NAN);
+	}
+	printf("bench: lat_not_delivered %zu msgs\n", s.n - nd);
+out:
+	free(sv);
+	free(rv);
+	free(dv);
+	free(th);
+	free((void *)s.ready);
+	free(s.v);
+	cairn_payload_free(p);
+	cairn_client_close(rc_cl);
+	cairn_client_close(c);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+cmd_big(int argc, char **argv)
+{
+	struct cairn_client *c = NULL, *rcl = NULL;
+	struct cairn_payload *p = NULL;
+	struct rec r;
+	const char *sock = NULL, *rsock = NULL;
+	double	 t0, t_acc, deadline;
+	size_t	 bytes = 30u << 20;
+	long	 spid = 0, rpid = 0;
+	int	 ch, rc;
+
+	while ((ch = getopt(argc, argv, "P:Q:r:s:z:")) != -1) {
+		switch (ch) {
+		case 'P':
+			spid = strtol(optarg, NULL, 10);
+			break;
+		case 'Q':
+			rpid = strtol(optarg, NULL, 10);
+			break;
+		case 'r':
+			rsock = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'z':
+			bytes = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (sock == NULL || rsock == NULL || spid <= 0 || rpid <= 0)
+		usage();
+	if ((rc = open_client(&c, sock)) != 0 ||
+	    (rc = open_client(&rcl, rsock)) != 0)
+		goto out;
+	if ((p = make_payload(bytes)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memset(&r, 0, sizeof(r));
+	t0 = real_ms();
+	if ((rc = cairn_client_submit(c, FROM_FUNCTION, TO_ADDRESS, p, NULL, 0,
+	    r.id)) != 0) {
+		fprintf(stderr, "load: submit: %s: %s\n", cairn_strerror(rc),
+		    cairn_client_error(c));
+		goto out;
+	}
+	t_acc = real_ms();
+	deadline = mono() + 120;
+	do {
+		if ((rc = status(c, &r)) != 0)
+			goto out;
+		if (r.state == REC_QUEUED)
+			sleep_ms(5);
+	} while (r.state == REC_QUEUED && mono() < deadline);
+	r.t_seen = real_ms();
+	if (r.state != REC_DELIVERED) {
+		fprintf(stderr, "load: the big message is not delivered\n");
+		rc = 1;
+		goto out;
+	}
+	(void)status(rcl, &r);
+	printf("bench: big_bytes %.1f MiB\n", (double)bytes / 1048576.0);
+	printf("bench: big_submit %.3f s\n", (t_acc - t0) / 1e3);
+	printf("bench: big_received %.3f s\n",
+	    ((double)r.received_ms - t0) / 1e3);
+	printf("bench: big_time %.3f s\n", (r.t_seen - t0) / 1e3);
+	printf("bench: big_rss_sender %.1f MiB\n",
+	    (double)proc_kib(spid, "VmHWM") / 1024.0);
+	printf("bench: big_rss_receiver %.1f MiB\n",
+	    (double)proc_kib(rpid, "VmHWM") / 1024.0);
+out:
+	cairn_payload_free(p);
+	cairn_client_close(rcl);
+	cairn_client_close(c);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+cmd_backlog(int argc, char **argv)
+{
+	struct recs all;
+	const char *sock = NULL, *file = NULL;
+	char	 hex[CAIRN_MSGID_HEX_BYTES];
+	double	 seconds = 60, t_first;
+	size_t	 threads = 8, max = 100000, errors, i;
+	FILE	*f;
+	int	 ch, rc;
+
+	while ((ch = getopt(argc, argv, "d:n:o:s:t:")) != -1) {
+		switch (ch) {
+		case 'd':
+			seconds = atof(optarg);
+			break;
+		case 'n':
+			max = strtoul(optarg, NULL, 10);
+			break;
+		case 'o':
+			file = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 't':
+			threads = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (sock == NULL || file == NULL || threads == 0)
+		usage();
+	rc = submit_many(sock, threads, 0, seconds, max, &all, &t_first,
+	    &errors);
+	if (rc != 0)
+		fprintf(stderr, "load: submitting stopped early: %s\n",
+		    cairn_strerror(rc));
+	if ((f = fopen(file, "w")) == NULL) {
+		perror(file);
+		free(all.v);
+		return 1;
+	}
+	for (i = 0; i < all.n; i++) {
+		cairn_msgid_format(hex, all.v[i].id);
+		fprintf(f, "%s\n", hex);
+	}
+	if (fclose(f) != 0) {
+		perror(file);
+		rc = 1;
+	}
+	printf("bench: backlog_msgs %zu msgs\n", all.n);
+	if (all.n > 0)
+		printf("bench: backlog_submit_rate %.0f msg/s\n",
+		    (double)all.n / ((all.v[all.n - 1].t_sub - t_first) / 1e3));
+	free(all.v);
+	return all.n > 0 ? 0 : 1;
+}
+
+static int
+cmd_drain(int argc, char **argv)
+{
+	struct recs all;
+	struct rec r;
+	const char *sock = NULL, *file = NULL;
+	char	 line[128];
+	double	 t0 = 0, t_end;
+	size_t	 delivered;
+	FILE	*f;
+	int	 ch, rc, stalled;
+
+	while ((ch = getopt(argc, argv, "i:s:T:")) != -1) {
+		switch (ch) {
+		case 'i':
+			file = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'T':
+			t0 = strtod(optarg, NULL) / 1e6;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (sock == NULL || file == NULL || t0 <= 0)
+		usage();
+	memset(&all, 0, sizeof(all));
+	if ((f = fopen(file, "r")) == NULL) {
+		perror(file);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		memset(&r, 0, sizeof(r));
+		r.state = REC_QUEUED;
+		if (cairn_msgid_parse(r.id, line) != 0 ||
+		    recs_add(&all, &r) != 0) {
+			fprintf(stderr, "load: %s: bad line\n", file);
+			fclose(f);
+			free(all.v);
+			return 1;
+		}
+	}
+	fclose(f);
+	rc = settle(sock, all.v, all.n, 4, &t_end, &delivered, &stalled);
+	if (rc != 0)
+		fprintf(stderr, "load: settling: %s\n", cairn_strerror(rc));
+	if (stalled) {
+		fprintf(stderr, "load: drain stalled: nothing delivered for "
+		    "%.0f s, %zu of %zu delivered\n", STALL_S, delivered,
+		    all.n);
+		printf("bench: drain_stalled 1 flag\n");
+		printf("bench: drain_time nan s\n");
+	} else {
+		printf("bench: drain_time %.2f s\n", (t_end - t0) / 1e3);
+		printf("bench: drain_rate %.0f msg/s\n",
+		    (double)delivered / ((t_end - t0) / 1e3));
+	}
+	printf("bench: drain_delivered %zu msgs\n", delivered);
+	printf("bench: drain_not_delivered %zu msgs\n", all.n - delivered);
+	free(all.v);
+	return rc == 0 ? 0 : 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: load throughput -s sock [-t threads] [-d seconds] "
+	    "[-m max] [-z bytes] [-n name]\n"
+	    "       load latency -s sock -r rsock [-R rate] [-d seconds] "
+	    "[-t threads] [-W]\n"
+	    "       load big -s sock -r rsock -P pid -Q pid [-z bytes]\n"
+	    "       load backlog -s sock -o file [-n max] [-d seconds] "
+	    "[-t threads]\n"
+	    "       load drain -s sock -i file -T ns\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct {
+		const char *name;
+		int	(*fn)(int, char **);
+	} cmds[] = {
+		{ "throughput", cmd_throughput },
+		{ "latency", cmd_latency },
+		{ "big", cmd_big },
+		{ "backlog", cmd_backlog },
+		{ "drain", cmd_drain },
+	};
+	size_t	i;
+
+	if (argc < 2)
+		usage();
+	if (sodium_init() < 0) {
+		fprintf(stderr, "load: libsodium failed to initialise\n");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	usage();
+}
