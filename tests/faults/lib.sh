@@ -211,21 +211,24 @@ fstart() {
 	fi
 }
 
-# wait_exit ORG SECONDS: waits for ORG's daemon to exit by itself; prints
-# its exit status (or "running").
+# wait_exit ORG SECONDS: waits (SECONDS may be 0.5) for ORG's daemon to
+# exit by itself.  Returns 0 with its exit status in XSTATUS, or 1 while
+# it still runs.  Not in a $(...) subshell: only this shell can wait.
 wait_exit() {
-	local pid i
+	local pid i n
 	pid=$(pid_of "$1")
-	for i in $(seq 1 $(($2 * 10))); do
+	n=$(awk -v s="$2" 'BEGIN { n = int(s * 10); print n < 1 ? 1 : n }')
+	XSTATUS=running
+	for i in $(seq 1 "$n"); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			wait "$pid" 2>/dev/null
-			echo $?
+			XSTATUS=$?
 			rm -f "$T/run/$1.pid"
 			return 0
 		fi
 		sleep 0.1
 	done
-	echo running
+	return 1
 }
 
 # setconf ORG KEY VALUE: sets a [daemon] key in ORG's configuration.
