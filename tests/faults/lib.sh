@@ -240,3 +240,62 @@ setconf() {
 		sed -i "/^\[daemon\]/a $2 = $3" "$f"
 	fi
 }
+
+# soft_fail TEXT: records a failure and goes on, so that one run reports
+# every problem and still checks delivery; finish() fails the test if any.
+SOFT_FAILS=""
+soft_fail() {
+	echo "FAIL: $*" >&2
+	SOFT_FAILS="$SOFT_FAILS
+  - $*"
+}
+finish() {
+	[ -z "$SOFT_FAILS" ] || die "problems found:$SOFT_FAILS"
+	return 0
+}
+
+# cpu_ticks PID: user + system time so far, in clock ticks (1/100 s)
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# idle_check ORG SECONDS WHAT: ORG's daemon, meant to be waiting, must not
+# spin (under 25 % of a core) nor flood its log (under 20 lines/s).
+idle_check() {
+	local pid a b l1 l2 cpu lines
+	pid=$(pid_of "$1")
+	a=$(cpu_ticks "$pid")
+	l1=$(wc -l < "$T/log/$1.log")
+	sleep "$2"
+	b=$(cpu_ticks "$pid")
+	l2=$(wc -l < "$T/log/$1.log")
+	cpu=$(( (b - a) / $2 ))
+	lines=$(( (l2 - l1) / $2 ))
+	echo "$1 $3: ${cpu}% CPU, $lines log lines/s"
+	[ "$cpu" -lt 25 ] || soft_fail "$1 spins at ${cpu}% CPU $3"
+	[ "$lines" -lt 20 ] ||
+		soft_fail "$1 writes $lines log lines/s $3: $(tail -n 1 \
+		    "$T/log/$1.log")"
+}
+
+# fill ORG RESULTS FIRST MAX: submits until 5 in a row are refused with
+# "store is full" (or MAX submits); NEXT is the next seq; FULL_MS is the
+# slowest refusal in milliseconds.
+fill() {
+	local i=$3 full=0 s e ms
+	FULL_MS=0
+	while [ $full -lt 5 ] && [ $i -lt $(($3 + $4)) ]; do
+		s=$(date +%s%N)
+		if submit1 "$i" "$1" >> "$2"; then
+			full=0
+		else
+			e=$(date +%s%N)
+			ms=$(( (e - s) / 1000000 ))
+			[ $ms -gt "$FULL_MS" ] && FULL_MS=$ms
+			tail -n 1 "$2" | grep -q " full " && full=$((full + 1))
+		fi
+		i=$((i + 1))
+	done
+	NEXT=$i
+	[ $full -ge 5 ] || die "$1: $4 submits and the store is not full"
+}

@@ -1,0 +1,45 @@
+# LMDB map full on the sender (map_size = 1M) while the receiver is down:
+# submits are refused with "store is full" within seconds, the daemon
+# waits without spinning, the backlog it accepted is delivered once the
+# receiver is up (the daemon must still be able to record sends and
+# receipts with a full map), and nothing accepted is lost or doubled.
+# Finally the map is grown (what an operator does) and everything is
+# checked.
+. "$(dirname "$0")/lib.sh"
+RETRY_MIN=100ms RETRY_MAX=1s federation
+setconf "$SENDER" map_size 1M
+start "$SENDER"
+R="$T/results"
+: > "$R"
+fill "$SENDER" "$R" 1 5000
+n=$(accepted "$R")
+echo "accepted $n, then refused: slowest refusal ${FULL_MS} ms"
+stat refused_full $((NEXT - 1 - n))
+[ "$FULL_MS" -lt 5000 ] || soft_fail "a refusal took ${FULL_MS} ms"
+grep -q "store is full" "$T/submit-errors" || soft_fail "no 'store is full'"
+idle_check "$SENDER" 3 "with a full map and the receiver down"
+
+start "$RECEIVER"
+ok=0
+for i in $(seq 1 40); do
+	q=$(queued "$SENDER")
+	[ "$q" = 0 ] && { ok=1; break; }
+	sleep 0.5
+done
+if [ $ok = 0 ]; then
+	soft_fail "with a full map the sender delivers nothing: $q of $n" \
+	    "accepted messages still QUEUED 20 s after the receiver came up" \
+	    "(log: $(tail -n 1 "$T/log/$SENDER.log"))"
+	idle_check "$SENDER" 3 "with a full map and a backlog"
+fi
+# space returns: a bigger map
+stop "$SENDER"
+setconf "$SENDER" map_size 4M
+start "$SENDER"
+drained "$SENDER" 60
+submit1 "$NEXT" >> "$R" || soft_fail "refused after the map was grown"
+drained "$SENDER" 30
+check_delivery "$R"
+stop "$SENDER"
+stop "$RECEIVER"
+finish
