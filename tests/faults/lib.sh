@@ -195,7 +195,7 @@ wrap() {
 	{
 		echo '#!/bin/sh'
 		printf 'exec'
-		printf ' %q' "$@"
+		[ $# -eq 0 ] || printf ' %q' "$@"
 		printf ' %q "$@"\n' "$REAL_CAIRND"
 	} > "$T/bin/$org"
 	chmod +x "$T/bin/$org"
@@ -280,11 +280,18 @@ idle_check() {
 
 # fill ORG RESULTS FIRST MAX: submits until 5 in a row are refused with
 # "store is full" (or MAX submits); NEXT is the next seq; FULL_MS is the
-# slowest refusal in milliseconds.
+# slowest refusal in milliseconds.  With FILL_ALIVE=1 it also stops when
+# the daemon has exited (FILLED=exited).
 fill() {
 	local i=$3 full=0 s e ms
 	FULL_MS=0
+	FILLED=full
 	while [ $full -lt 5 ] && [ $i -lt $(($3 + $4)) ]; do
+		if [ "${FILL_ALIVE:-0}" = 1 ] && ! alive "$1"; then
+			FILLED=exited
+			NEXT=$i
+			return 0
+		fi
 		s=$(date +%s%N)
 		if submit1 "$i" "$1" >> "$2"; then
 			full=0
@@ -298,4 +305,75 @@ fill() {
 	done
 	NEXT=$i
 	[ $full -ge 5 ] || die "$1: $4 submits and the store is not full"
+}
+
+# tmpfs_state ORG SIZE: ORG's state directory on a tmpfs of SIZE (root
+# only); unmounted at exit.
+MOUNTS=""
+tmpfs_state() {
+	local d="$T/state/$1"
+	mkdir -p "$d" && chmod 700 "$d"
+	mount -t tmpfs -o "size=$2,mode=0700" "cairn-faults" "$d" ||
+		die "mount tmpfs on $d"
+	MOUNTS="$MOUNTS $d"
+}
+fault_cleanup() {
+	local p m
+	for p in $PIDS; do
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	for m in $MOUNTS; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	cleanup
+}
+trap fault_cleanup EXIT
+
+# try_start ORG: like start, but returns 1 when the daemon exits before it
+# is ready (e.g. no room for its start record) instead of failing.
+try_start() {
+	local org=$1 i pid before
+	before=$(grep -c "ready on" "$T/log/$org.log" 2>/dev/null)
+	"${T}/bin/$org" -c "$T/$org.conf" >>"$T/log/$org.log" 2>&1 &
+	pid=$!
+	echo "$pid" > "$T/run/$org.pid"
+	PIDS="$PIDS $pid"
+	for i in $(seq 1 100); do
+		[ "$(grep -c "ready on" "$T/log/$org.log")" -gt "${before:-0}" ] &&
+			return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			XSTATUS=$?
+			rm -f "$T/run/$org.pid"
+			return 1
+		fi
+		sleep 0.1
+	done
+	die "cairnd $org not ready"
+}
+
+# alive ORG: 0 while ORG's daemon runs; else 1, its status in XSTATUS.
+alive() {
+	[ -n "$(pid_of "$1")" ] || return 1
+	! wait_exit "$1" 0
+}
+
+# revive ORG WHEN: if ORG's daemon has exited, reports it (a soft
+# failure) and restarts it the way systemd would (Restart=on-failure,
+# every RestartSec=2, here every second), up to 30 times.
+revive() {
+	local i
+	alive "$1" && return 0
+	soft_fail "$1 exited with status $XSTATUS $2: $(grep -v "info:" \
+	    "$T/log/$1.log" | tail -n 1)"
+	stat failstop 1
+	[ -x "$T/bin/$1" ] || wrap "$1"
+	for i in $(seq 1 30); do
+		try_start "$1" && return 0
+		echo "$1: restart $i failed (status $XSTATUS): $(tail -n 1 \
+		    "$T/log/$1.log")"
+		sleep 1
+	done
+	die "$1 does not start again"
 }
