@@ -547,6 +547,50 @@ cairn_client_stats(struct cairn_client *c, struct cairn_ctl_stats *out)
 	return 0;
 }
 
+int
+cairn_client_audit_page(struct cairn_client *c, uint64_t from_seq,
+    bool checkpoints, uint32_t limit, const uint8_t *related_to,
+    struct cairn_ctl_audit *out)
+{
+	struct cairn_ctl_request req;
+	struct cairn_ctl_reply rep;
+	const struct cairn_ctl_audit_entry *e;
+	size_t	n;
+	int	rc;
+
+	memset(out, 0, sizeof(*out));
+	if (limit > CAIRN_CTL_AUDIT_MAX || (related_to != NULL && checkpoints))
+		return CAIRN_EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.command = CAIRN_CTL_AUDIT;
+	req.from_seq = from_seq;
+	req.checkpoints = checkpoints;
+	req.limit = limit;
+	if (related_to != NULL) {
+		req.related = true;
+		memcpy(req.msg_id, related_to, CAIRN_MSG_ID_BYTES);
+	}
+	if ((rc = call(c, &req, &rep)) != 0)
+		return rc;
+	e = checkpoints ? rep.audit.checkpoints : rep.audit.records;
+	n = checkpoints ? rep.audit.ncheckpoints : rep.audit.nrecords;
+	/* keys ascend (checked when decoded): the first bounds them all */
+	if (!rep.has_audit ||
+	    (checkpoints ? rep.audit.nrecords : rep.audit.ncheckpoints) != 0 ||
+	    (!checkpoints && rep.audit.nreplies > n) ||
+	    (related_to == NULL && rep.audit.nrelated != 0) ||
+	    (rep.audit.more && n == 0) ||
+	    (n > 0 && e[0].seq != 0 && e[0].seq < from_seq) ||
+	    (limit != 0 && n > limit)) {
+		cairn_ctl_reply_clear(&rep);
+		return CAIRN_EPROTO;
+	}
+	*out = rep.audit;
+	memset(&rep.audit, 0, sizeof(rep.audit));	/* now the caller's */
+	cairn_ctl_reply_clear(&rep);
+	return 0;
+}
+
 void
 cairn_msgid_format(char out[static CAIRN_MSGID_HEX_BYTES],
     const uint8_t id[static CAIRN_MSG_ID_BYTES])

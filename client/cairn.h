@@ -32,6 +32,7 @@
 #ifndef CAIRN_CLIENT_CAIRN_H
 #define CAIRN_CLIENT_CAIRN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -190,6 +191,28 @@ int	cairn_client_show(struct cairn_client *c,
  */
 int	cairn_client_stats(struct cairn_client *c, struct cairn_ctl_stats *out)
 	    CAIRN_MUSTCHECK;
+
+/*
+ * One page of the audit trail, for the auditor and admin roles: the
+ * records (checkpoints false) or the signed checkpoints (true) whose
+ * keys are >= from_seq, as the daemon stores them (unchecked: verify
+ * them with proto/audit.h), at most limit of them (0: as many as a page
+ * holds, CAIRN_CTL_AUDIT_MAX at most), with the chain's head as of the
+ * same read.  A records page also carries the signed replies kept for
+ * the delivered, rejected, received and duplicate messages it names;
+ * related_to (a 16-byte id, or NULL; records pages only) asks for the
+ * messages that answer that one as well.  out->more says the page
+ * stopped at a limit: ask again from the last key + 1.  Metadata only,
+ * never content.  Free *out with cairn_ctl_audit_clear().
+ * Returns 0, CAIRN_EINVAL (limit over CAIRN_CTL_AUDIT_MAX, related_to
+ * with checkpoints), CAIRN_ETIMEOUT, CAIRN_EPROTO (no page, or one that
+ * does not answer the question: the other kind of entries, keys below
+ * from_seq, more without entries), -ENOMEM, -errno, or the daemon's
+ * refusal (CAIRN_EDENIED for function users, with an audit record).
+ */
+int	cairn_client_audit_page(struct cairn_client *c, uint64_t from_seq,
+	    bool checkpoints, uint32_t limit, const uint8_t *related_to,
+	    struct cairn_ctl_audit *out) CAIRN_MUSTCHECK;
 
 /*
  * Asks the daemon to answer.  Returns 0, CAIRN_ETIMEOUT, CAIRN_EPROTO,

@@ -149,6 +149,7 @@ answer_clear(struct answer *a)
 	free(a->rep.infos);
 	free(a->rep.cases);
 	free(a->rep.stats.peers);
+	cairn_ctl_audit_clear(&a->rep.audit);
 	free(a);
 }
 
@@ -286,6 +287,18 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 			set_error(&a->rep, rc, NULL);
 		else
 			a->rep.has_stats = true;
+		goto now;
+	case CAIRN_CTL_AUDIT:
+		if (!roles.admin && !roles.auditor) {
+			deny(c, a, NULL, "the audit trail is for the admin "
+			    "and auditor roles", uid);
+			goto later;
+		}
+		if ((rc = workflow_audit_page(c->wf, req,
+		    &a->rep.audit)) != 0)
+			set_error(&a->rep, rc, NULL);
+		else
+			a->rep.has_audit = true;
 		goto now;
 	case CAIRN_CTL_SUBMIT:
 		rc = workflow_submit(c->wf, req, &roles, uid, a->rep.msg_id,

@@ -1236,3 +1236,45 @@ store_checkpoint_each(struct store *st,
 
 	return scan(st, DB_CHECKPOINTS, cp_visit, &ce);
 }
+
+int
+store_audit_raw(struct store *st, int checkpoints, uint64_t from,
+    uint64_t *head, uint8_t hash[static CAIRN_HASH_BYTES],
+    int (*fn)(void *arg, uint64_t seq, const uint8_t *val, size_t len),
+    void *arg)
+{
+	uint8_t		 kb[SEQ_KEY_BYTES];
+	uint64_t	 seq;
+	MDB_txn		*t;
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	MDB_cursor_op	 op;
+	int		 rc;
+
+	if ((rc = rd_begin(st, NULL, &t)) != 0)
+		return rc;
+	if ((rc = head_read(st, t, head, hash)) != 0)
+		goto out;
+	if ((rc = mdb_cursor_open(t, st->dbi[checkpoints ? DB_CHECKPOINTS :
+	    DB_AUDIT], &c)) != 0) {
+		rc = mdb_code(rc);
+		goto out;
+	}
+	cairn_storefmt_seq_key(kb, from);
+	k.mv_size = sizeof(kb);
+	k.mv_data = kb;
+	for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
+	    op = MDB_NEXT) {
+		if (cairn_storefmt_seq_key_parse(&seq, k.mv_data,
+		    k.mv_size) != 0)
+			seq = 0;
+		if ((rc = fn(arg, seq, v.mv_data, v.mv_size)) != 0)
+			goto out;
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : mdb_code(rc);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	rd_end(NULL, t);
+	return rc;
+}

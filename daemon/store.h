@@ -285,6 +285,20 @@ int	store_checkpoint_each(struct store *st,
 	    int (*fn)(void *arg, const struct cairn_audit_checkpoint *cp),
 	    void *arg) CAIRN_MUSTCHECK;
 
+/*
+ * For auditors: in one read transaction, reads the head (as
+ * store_audit_head) and calls fn for every audit record (checkpoints
+ * false) or every checkpoint (true) whose key is >= from, in key order,
+ * with its value as stored, unchecked: seq is the key, or 0 when the key
+ * is not a seq.  val is valid only during the call.  Stops when fn
+ * returns non-zero (returned; keep fn short: the reader holds a
+ * snapshot).  Returns 0, CAIRN_ECORRUPT (the head) or CAIRN_ESTORE.
+ */
+int	store_audit_raw(struct store *st, int checkpoints, uint64_t from,
+	    uint64_t *head, uint8_t hash[static CAIRN_HASH_BYTES],
+	    int (*fn)(void *arg, uint64_t seq, const uint8_t *val, size_t len),
+	    void *arg) CAIRN_MUSTCHECK;
+
 /* --- meta --- */
 
 /* key: 1..64 bytes; "format" and "audit.head" are refused (CAIRN_EINVAL). */

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "daemon/auditq.h"
 #include "daemon/log.h"
 #include "daemon/workflow.h"
 #include "proto/envelope.h"
@@ -1626,4 +1627,11 @@ out:
 	cairn_envelope_free(e);
 	free(env);
 	return rc;
+}
+
+int
+workflow_audit_page(struct workflow *wf, const struct cairn_ctl_request *req,
+    struct cairn_ctl_audit *page)
+{
+	return auditq_page(wf->st, req, page);
 }

@@ -121,6 +121,13 @@ int	workflow_cases(struct workflow *wf, int overdue, const char *function,
  */
 int	workflow_stats(struct workflow *wf, struct cairn_ctl_stats *stats)
 	    CAIRN_MUSTCHECK;
+/*
+ * A page of the audit trail for an auditor (cairn audit over the socket;
+ * see daemon/auditq.h).  What page holds is malloc'ed.
+ */
+int	workflow_audit_page(struct workflow *wf,
+	    const struct cairn_ctl_request *req, struct cairn_ctl_audit *page)
+	    CAIRN_MUSTCHECK;
 
 /*
  * Decrypts an inbox message for a local user and audits the read in the

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "proto/audit.h"
 #include "proto/cairn.pb-c.h"
 #include "proto/control.h"
 #include "proto/pbutil.h"
@@ -46,6 +47,20 @@ static int	 decode_case(struct cairn_ctl_case *,
 		    const Cairn__V1__CaseInfo *);
 static int	 decode_opt_addr(char *, char *, const Cairn__V1__Address *);
 static int	 terminated(const char *, size_t);
+struct audit_pb;
+static void	 audit_pb_free(struct audit_pb *);
+static int	 check_entries(const struct cairn_ctl_audit_entry *, size_t,
+		    size_t);
+static int	 check_replies(const struct cairn_ctl_audit_reply *, size_t);
+static int	 check_audit(const struct cairn_ctl_audit *);
+static int	 decode_audit_query(struct cairn_ctl_request *,
+		    const Cairn__V1__Query *);
+static int	 encode_audit(Cairn__V1__AuditPage *, void **,
+		    const struct cairn_ctl_audit *);
+static int	 decode_audit(struct cairn_ctl_audit *,
+		    const Cairn__V1__AuditPage *);
+static int	 decode_entries(struct cairn_ctl_audit_entry **, size_t *,
+		    Cairn__V1__AuditEntry **, size_t, size_t, uint8_t **);
 
 /* Copies a NUL-terminated string into size bytes; -1 if it does not fit. */
 static int
@@ -205,6 +220,19 @@ cairn_ctl_request_encode(const struct cairn_ctl_request *req, uint8_t **out,
 			q.state = (char *)req->state;
 		cr.query = &q;
 		break;
+	case CAIRN_CTL_AUDIT:
+		if (req->limit > CAIRN_CTL_AUDIT_MAX ||
+		    (req->related && req->checkpoints))
+			return CAIRN_EINVAL;
+		q.from_seq = req->from_seq;
+		q.limit = req->limit;
+		q.checkpoints = req->checkpoints;
+		if (req->related) {
+			q.msg_id.data = (uint8_t *)req->msg_id;
+			q.msg_id.len = CAIRN_MSG_ID_BYTES;
+		}
+		cr.query = &q;
+		break;
 	case CAIRN_CTL_PING:
 	case CAIRN_CTL_STATS:
 		break;
@@ -276,6 +304,8 @@ decode_query(struct cairn_ctl_request *req, const Cairn__V1__Query *q,
 		return CAIRN_EFIELD;
 	if (!clean_fields(&q->base))
 		return CAIRN_EMALFORMED;
+	if (q->from_seq != 0 || q->checkpoints)
+		return CAIRN_EFIELD;
 	if (by_id) {
 		if (cairn_pb_exact(req->msg_id, &q->msg_id,
 		    CAIRN_MSG_ID_BYTES) != 0)
@@ -299,6 +329,29 @@ decode_query(struct cairn_ctl_request *req, const Cairn__V1__Query *q,
 	}
 	(void)copy_str(req->function, sizeof(req->function), q->function);
 	(void)copy_str(req->state, sizeof(req->state), q->state);
+	req->limit = q->limit;
+	return 0;
+}
+
+static int
+decode_audit_query(struct cairn_ctl_request *req, const Cairn__V1__Query *q)
+{
+	if (q == NULL)
+		return CAIRN_EFIELD;
+	if (!clean_fields(&q->base))
+		return CAIRN_EMALFORMED;
+	if ((q->function != NULL && q->function[0] != '\0') ||
+	    (q->state != NULL && q->state[0] != '\0') ||
+	    q->limit > CAIRN_CTL_AUDIT_MAX)
+		return CAIRN_EFIELD;
+	if (q->msg_id.len != 0) {
+		if (q->checkpoints || cairn_pb_exact(req->msg_id, &q->msg_id,
+		    CAIRN_MSG_ID_BYTES) != 0)
+			return CAIRN_EFIELD;
+		req->related = true;
+	}
+	req->from_seq = q->from_seq;
+	req->checkpoints = q->checkpoints;
 	req->limit = q->limit;
 	return 0;
 }
@@ -357,6 +410,10 @@ cairn_ctl_request_decode(struct cairn_ctl_request_msg **msg,
 	case CAIRN_CTL_OVERDUE:
 		rc = pb->submit != NULL ? CAIRN_EFIELD :
 		    decode_query(&m->req, pb->query, 0);
+		break;
+	case CAIRN_CTL_AUDIT:
+		rc = pb->submit != NULL ? CAIRN_EFIELD :
+		    decode_audit_query(&m->req, pb->query);
 		break;
 	default:
 		rc = pb->submit != NULL || pb->query != NULL ?
@@ -583,6 +640,166 @@ decode_stats(struct cairn_ctl_stats *out, const Cairn__V1__Stats *st)
 	return 0;
 }
 
+/* The protobuf side of an audit page being encoded. */
+struct audit_pb {
+	Cairn__V1__AuditEntry	 *e, **ep;
+	Cairn__V1__AuditReply	 *r, **rp;
+	Cairn__V1__AuditRelated	 *l, **lp;
+};
+
+static void
+audit_pb_free(struct audit_pb *m)
+{
+	if (m == NULL)
+		return;
+	free(m->e);
+	free(m->ep);
+	free(m->r);
+	free(m->rp);
+	free(m->l);
+	free(m->lp);
+	free(m);
+}
+
+/*
+ * Checks a page's records or checkpoints: at most CAIRN_CTL_AUDIT_MAX,
+ * keys strictly increasing with a 0 only last, values of at most max
+ * bytes, and a code only in place of a value too large to send.
+ */
+static int
+check_entries(const struct cairn_ctl_audit_entry *e, size_t n, size_t max)
+{
+	size_t	i;
+
+	if (n > CAIRN_CTL_AUDIT_MAX)
+		return CAIRN_ETOOBIG;
+	if (n != 0 && e == NULL)
+		return CAIRN_EINVAL;
+	for (i = 0; i < n; i++) {
+		if (e[i].len > max)
+			return CAIRN_ETOOBIG;
+		if ((e[i].code != 0 && (e[i].code != CAIRN_ETOOBIG ||
+		    e[i].len != 0)) || (e[i].len != 0 && e[i].data == NULL))
+			return CAIRN_EFIELD;
+		if ((e[i].seq == 0 && i + 1 != n) ||
+		    (i > 0 && e[i].seq != 0 && e[i].seq <= e[i - 1].seq))
+			return CAIRN_EFIELD;
+	}
+	return 0;
+}
+
+static int
+check_replies(const struct cairn_ctl_audit_reply *r, size_t n)
+{
+	size_t	i;
+
+	if (n > CAIRN_CTL_AUDIT_MAX)
+		return CAIRN_ETOOBIG;
+	if (n != 0 && r == NULL)
+		return CAIRN_EINVAL;
+	for (i = 0; i < n; i++) {
+		if (r[i].len > CAIRN_REPLY_MAX_BYTES)
+			return CAIRN_ETOOBIG;
+		if (r[i].code > 0 || (r[i].code == 0) != (r[i].len != 0) ||
+		    (r[i].len != 0 && r[i].data == NULL))
+			return CAIRN_EFIELD;
+	}
+	return 0;
+}
+
+static int
+check_audit(const struct cairn_ctl_audit *a)
+{
+	int	rc;
+
+	if (a->nrecords != 0 && a->ncheckpoints != 0)
+		return CAIRN_EFIELD;
+	if ((rc = check_entries(a->records, a->nrecords,
+	    CAIRN_AUDIT_MAX_BYTES)) != 0 ||
+	    (rc = check_entries(a->checkpoints, a->ncheckpoints,
+	    CAIRN_AUDIT_CHECKPOINT_MAX_BYTES)) != 0 ||
+	    (rc = check_replies(a->replies, a->nreplies)) != 0)
+		return rc;
+	if (a->nrelated > CAIRN_CTL_AUDIT_RELATED_MAX)
+		return CAIRN_ETOOBIG;
+	if (a->nrelated != 0 && a->related == NULL)
+		return CAIRN_EINVAL;
+	return 0;
+}
+
+static int
+encode_audit(Cairn__V1__AuditPage *ap, void **mem,
+    const struct cairn_ctl_audit *in)
+{
+	const struct cairn_ctl_audit_entry *src;
+	struct audit_pb *m;
+	size_t	 i, n;
+
+	if (check_audit(in) != 0)
+		return CAIRN_EINVAL;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return -ENOMEM;
+	*mem = m;
+	ap->head_seq = in->head_seq;
+	ap->head_hash.data = (uint8_t *)in->head_hash;
+	ap->head_hash.len = CAIRN_HASH_BYTES;
+	ap->more = in->more;
+	n = in->nrecords + in->ncheckpoints;
+	src = in->nrecords != 0 ? in->records : in->checkpoints;
+	if (n != 0) {
+		if ((m->e = calloc(n, sizeof(*m->e))) == NULL ||
+		    (m->ep = calloc(n, sizeof(*m->ep))) == NULL)
+			return -ENOMEM;
+		for (i = 0; i < n; i++) {
+			cairn__v1__audit_entry__init(&m->e[i]);
+			m->e[i].seq = src[i].seq;
+			m->e[i].data.data = (uint8_t *)src[i].data;
+			m->e[i].data.len = src[i].len;
+			m->e[i].code = src[i].code;
+			m->ep[i] = &m->e[i];
+		}
+		if (in->nrecords != 0) {
+			ap->n_records = n;
+			ap->records = m->ep;
+		} else {
+			ap->n_checkpoints = n;
+			ap->checkpoints = m->ep;
+		}
+	}
+	if (in->nreplies != 0) {
+		if ((m->r = calloc(in->nreplies, sizeof(*m->r))) == NULL ||
+		    (m->rp = calloc(in->nreplies, sizeof(*m->rp))) == NULL)
+			return -ENOMEM;
+		for (i = 0; i < in->nreplies; i++) {
+			cairn__v1__audit_reply__init(&m->r[i]);
+			m->r[i].msg_id.data = (uint8_t *)in->replies[i].msg_id;
+			m->r[i].msg_id.len = CAIRN_MSG_ID_BYTES;
+			m->r[i].issued = in->replies[i].issued;
+			m->r[i].reply.data = (uint8_t *)in->replies[i].data;
+			m->r[i].reply.len = in->replies[i].len;
+			m->r[i].code = in->replies[i].code;
+			m->rp[i] = &m->r[i];
+		}
+		ap->n_replies = in->nreplies;
+		ap->replies = m->rp;
+	}
+	if (in->nrelated != 0) {
+		if ((m->l = calloc(in->nrelated, sizeof(*m->l))) == NULL ||
+		    (m->lp = calloc(in->nrelated, sizeof(*m->lp))) == NULL)
+			return -ENOMEM;
+		for (i = 0; i < in->nrelated; i++) {
+			cairn__v1__audit_related__init(&m->l[i]);
+			m->l[i].msg_id.data = (uint8_t *)in->related[i].msg_id;
+			m->l[i].msg_id.len = CAIRN_MSG_ID_BYTES;
+			m->l[i].outgoing = in->related[i].outgoing;
+			m->lp[i] = &m->l[i];
+		}
+		ap->n_related = in->nrelated;
+		ap->related = m->lp;
+	}
+	return 0;
+}
+
 int
 cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
     size_t *outlen)
@@ -594,6 +811,8 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 	Cairn__V1__Address *addrs = NULL, *caddrs = NULL;
 	Cairn__V1__Stats st = CAIRN__V1__STATS__INIT;
 	Cairn__V1__PeerStat *peers = NULL, **peerp = NULL;
+	Cairn__V1__AuditPage ap = CAIRN__V1__AUDIT_PAGE__INIT;
+	void	*apmem = NULL;
 	size_t	 i;
 	int	 rc;
 
@@ -653,6 +872,11 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 			goto out;
 		cr.stats = &st;
 	}
+	if (rep->has_audit) {
+		if ((rc = encode_audit(&ap, &apmem, &rep->audit)) != 0)
+			goto out;
+		cr.audit = &ap;
+	}
 	cr.payload.data = rep->payload;
 	cr.payload.len = rep->payload_len;
 	/* The client refuses anything larger, so never send it. */
@@ -663,6 +887,7 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 	}
 	rc = cairn_pb_pack(&cr.base, out, outlen);
 out:
+	audit_pb_free(apmem);
 	free(peerp);
 	free(peers);
 	free(caddrs);
@@ -798,6 +1023,121 @@ decode_info(struct cairn_ctl_info *out, const Cairn__V1__MessageInfo *mi)
 	return 0;
 }
 
+/*
+ * Copies a page's records or checkpoints out of pb into *out, their
+ * values into *dst (room counted by the caller), then checks them.
+ */
+static int
+decode_entries(struct cairn_ctl_audit_entry **out, size_t *nout,
+    Cairn__V1__AuditEntry **pb, size_t n, size_t max, uint8_t **dst)
+{
+	struct cairn_ctl_audit_entry *e;
+	size_t	i;
+
+	if (n == 0)
+		return 0;
+	if ((e = calloc(n, sizeof(*e))) == NULL)
+		return -ENOMEM;
+	*out = e;
+	*nout = n;
+	for (i = 0; i < n; i++) {
+		if (!clean_fields(&pb[i]->base))
+			return CAIRN_EMALFORMED;
+		if (pb[i]->data.len > max)
+			return CAIRN_ETOOBIG;
+		e[i].seq = pb[i]->seq;
+		e[i].code = pb[i]->code;
+		e[i].len = pb[i]->data.len;
+		if (e[i].len != 0) {
+			memcpy(*dst, pb[i]->data.data, e[i].len);
+			e[i].data = *dst;
+			*dst += e[i].len;
+		}
+	}
+	return check_entries(e, n, max);
+}
+
+static int
+decode_audit(struct cairn_ctl_audit *a, const Cairn__V1__AuditPage *ap)
+{
+	uint8_t	*dst;
+	size_t	 i, total = 0;
+	int	 rc;
+
+	if (!clean_fields(&ap->base))
+		return CAIRN_EMALFORMED;
+	if (ap->n_records > CAIRN_CTL_AUDIT_MAX ||
+	    ap->n_checkpoints > CAIRN_CTL_AUDIT_MAX ||
+	    ap->n_replies > CAIRN_CTL_AUDIT_MAX ||
+	    ap->n_related > CAIRN_CTL_AUDIT_RELATED_MAX)
+		return CAIRN_ETOOBIG;
+	if (ap->n_records != 0 && ap->n_checkpoints != 0)
+		return CAIRN_EFIELD;
+	if (cairn_pb_exact(a->head_hash, &ap->head_hash,
+	    CAIRN_HASH_BYTES) != 0)
+		return CAIRN_EFIELD;
+	a->head_seq = ap->head_seq;
+	a->more = ap->more;
+	/* the message is bounded by CAIRN_CTL_MAX_BYTES: no overflow */
+	for (i = 0; i < ap->n_records; i++)
+		total += ap->records[i]->data.len;
+	for (i = 0; i < ap->n_checkpoints; i++)
+		total += ap->checkpoints[i]->data.len;
+	for (i = 0; i < ap->n_replies; i++)
+		total += ap->replies[i]->reply.len;
+	if ((a->buf = malloc(total > 0 ? total : 1)) == NULL)
+		return -ENOMEM;
+	dst = a->buf;
+	if ((rc = decode_entries(&a->records, &a->nrecords, ap->records,
+	    ap->n_records, CAIRN_AUDIT_MAX_BYTES, &dst)) != 0 ||
+	    (rc = decode_entries(&a->checkpoints, &a->ncheckpoints,
+	    ap->checkpoints, ap->n_checkpoints,
+	    CAIRN_AUDIT_CHECKPOINT_MAX_BYTES, &dst)) != 0)
+		return rc;
+	if (ap->n_replies != 0) {
+		if ((a->replies = calloc(ap->n_replies,
+		    sizeof(*a->replies))) == NULL)
+			return -ENOMEM;
+		a->nreplies = ap->n_replies;
+		for (i = 0; i < ap->n_replies; i++) {
+			const Cairn__V1__AuditReply *r = ap->replies[i];
+
+			if (!clean_fields(&r->base))
+				return CAIRN_EMALFORMED;
+			if (r->reply.len > CAIRN_REPLY_MAX_BYTES)
+				return CAIRN_ETOOBIG;
+			if (cairn_pb_exact(a->replies[i].msg_id, &r->msg_id,
+			    CAIRN_MSG_ID_BYTES) != 0)
+				return CAIRN_EFIELD;
+			a->replies[i].issued = r->issued;
+			a->replies[i].code = r->code;
+			a->replies[i].len = r->reply.len;
+			if (r->reply.len != 0) {
+				memcpy(dst, r->reply.data, r->reply.len);
+				a->replies[i].data = dst;
+				dst += r->reply.len;
+			}
+		}
+		if ((rc = check_replies(a->replies, a->nreplies)) != 0)
+			return rc;
+	}
+	if (ap->n_related != 0) {
+		if ((a->related = calloc(ap->n_related,
+		    sizeof(*a->related))) == NULL)
+			return -ENOMEM;
+		a->nrelated = ap->n_related;
+		for (i = 0; i < ap->n_related; i++) {
+			if (!clean_fields(&ap->related[i]->base))
+				return CAIRN_EMALFORMED;
+			if (cairn_pb_exact(a->related[i].msg_id,
+			    &ap->related[i]->msg_id, CAIRN_MSG_ID_BYTES) != 0)
+				return CAIRN_EFIELD;
+			a->related[i].outgoing = ap->related[i]->outgoing;
+		}
+	}
+	return 0;
+}
+
 int
 cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
     size_t len)
@@ -867,6 +1207,11 @@ cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
 			goto out;
 		rep->has_stats = true;
 	}
+	if (pb->audit != NULL) {
+		rep->has_audit = true;
+		if ((rc = decode_audit(&rep->audit, pb->audit)) != 0)
+			goto out;
+	}
 	if (pb->payload.len != 0) {
 		if ((rep->payload = malloc(pb->payload.len)) == NULL) {
 			rc = -ENOMEM;
@@ -895,5 +1240,19 @@ cairn_ctl_reply_clear(struct cairn_ctl_reply *rep)
 	free(rep->infos);
 	free(rep->cases);
 	free(rep->stats.peers);
+	cairn_ctl_audit_clear(&rep->audit);
 	memset(rep, 0, sizeof(*rep));
+}
+
+void
+cairn_ctl_audit_clear(struct cairn_ctl_audit *a)
+{
+	if (a == NULL)
+		return;
+	free(a->records);
+	free(a->checkpoints);
+	free(a->replies);
+	free(a->related);
+	free(a->buf);
+	memset(a, 0, sizeof(*a));
 }

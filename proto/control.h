@@ -37,8 +37,13 @@ enum cairn_ctl_command {
 	CAIRN_CTL_CASES = 7,
 	CAIRN_CTL_OVERDUE = 8,
 	CAIRN_CTL_STATS = 9,
-	CAIRN_CTL_MAX = 9
+	CAIRN_CTL_AUDIT = 10,
+	CAIRN_CTL_MAX = 10
 };
+
+#define CAIRN_CTL_AUDIT_MAX		8192	/* entries in one audit page */
+#define CAIRN_CTL_AUDIT_PAGE_BYTES	(1024 * 1024)	/* daemon's budget */
+#define CAIRN_CTL_AUDIT_RELATED_MAX	64
 
 struct cairn_ctl_request {
 	enum cairn_ctl_command command;
@@ -57,6 +62,10 @@ struct cairn_ctl_request {
 	char		 function[CAIRN_FUNCTION_MAX + 1];	/* "" = all */
 	uint32_t	 limit;
 	char		 state[CAIRN_STATE_MAX];	/* cases: "" = all */
+	/* audit: limit 0..CAIRN_CTL_AUDIT_MAX (0: the most a page holds) */
+	uint64_t	 from_seq;
+	bool		 checkpoints;	/* page checkpoints, not records */
+	bool		 related;	/* also the messages answering msg_id */
 };
 
 struct cairn_ctl_info {
@@ -130,6 +139,61 @@ struct cairn_ctl_stats {
 	size_t		 npeers;
 };
 
+/*
+ * An audit record or checkpoint as stored: seq is its key (0 when the key
+ * is not a seq, which ends the page), data its bytes, unchecked.  code is
+ * 0, or CAIRN_ETOOBIG with no data for a value too large to send.
+ */
+struct cairn_ctl_audit_entry {
+	uint64_t	 seq;
+	int		 code;
+	const uint8_t	*data;		/* points into the page's buf */
+	size_t		 len;
+};
+
+/*
+ * The signed reply kept for a message a record of the page names: for
+ * delivered and rejected ones the receipt or nack received (issued false),
+ * for received and duplicate ones the receipt issued (issued true).  code
+ * is 0 with the SignedReply bytes, or why they cannot be read.  A reply
+ * that is not kept is not listed.
+ */
+struct cairn_ctl_audit_reply {
+	uint8_t		 msg_id[CAIRN_MSG_ID_BYTES];
+	bool		 issued;
+	int		 code;
+	const uint8_t	*data;		/* points into the page's buf */
+	size_t		 len;
+};
+
+struct cairn_ctl_audit_related {
+	uint8_t		 msg_id[CAIRN_MSG_ID_BYTES];
+	bool		 outgoing;
+};
+
+/*
+ * A page of the audit trail (AuditPage): records or checkpoints with
+ * keys from the request's from_seq on, in strictly increasing key order
+ * (a 0 only last), at most CAIRN_CTL_AUDIT_MAX; the head of the chain
+ * read in the same transaction; more when the page stopped at its limit
+ * or byte budget rather than at the end.  Every array and buf are
+ * malloc'ed; cairn_ctl_audit_clear() frees them.
+ */
+struct cairn_ctl_audit {
+	uint64_t	 head_seq;
+	uint8_t		 head_hash[CAIRN_HASH_BYTES];
+	bool		 more;
+	struct cairn_ctl_audit_entry *records;
+	size_t		 nrecords;
+	struct cairn_ctl_audit_entry *checkpoints;
+	size_t		 ncheckpoints;
+	struct cairn_ctl_audit_reply *replies;
+	size_t		 nreplies;
+	struct cairn_ctl_audit_related *related;
+	size_t		 nrelated;
+	uint8_t		*buf;		/* holds what data points to */
+};
+
 struct cairn_ctl_reply {
 	int		 code;		/* 0 or negative */
 	char		 error[256];	/* text for a refusal */
@@ -142,6 +206,8 @@ struct cairn_ctl_reply {
 	size_t		 ncases;
 	bool		 has_stats;	/* stats */
 	struct cairn_ctl_stats stats;
+	bool		 has_audit;	/* audit */
+	struct cairn_ctl_audit audit;
 };
 
 /* A decoded request; owns the storage its payload pointer points into. */
@@ -160,7 +226,10 @@ int	cairn_ctl_request_encode(const struct cairn_ctl_request *req,
  * Decodes and checks a request: size (<= CAIRN_CTL_MAX_BYTES), version
  * (CAIRN_EVERSION), command in range, lengths of ids, function and
  * address syntax where present, list filters (limit <= CAIRN_CTL_LIST_MAX;
- * state "" or uppercase letters, for CAIRN_CTL_CASES only).
+ * state "" or uppercase letters, for CAIRN_CTL_CASES only); an audit
+ * query has no function or state, limit <= CAIRN_CTL_AUDIT_MAX, and a
+ * msg_id (16 bytes) exactly when it asks for related messages of a
+ * records page.
  * A submit names its sender function and its recipient address, except
  * that a submit with in_reply_to set may leave either or both empty (the
  * daemon takes them from the case); what is given is checked all the
@@ -182,7 +251,10 @@ void	cairn_ctl_request_free(struct cairn_ctl_request_msg *msg);
  * Returns 0, CAIRN_EINVAL (positive code, unterminated string, an info
  * with no valid kind, a case that fails the checks above, more than
  * CAIRN_CTL_LIST_MAX infos or cases, payload over
- * CAIRN_PAYLOAD_MAX_BYTES), CAIRN_ETOOBIG (encoded reply over
+ * CAIRN_PAYLOAD_MAX_BYTES, an audit page that breaks the rules of
+ * struct cairn_ctl_audit or whose values exceed CAIRN_AUDIT_MAX_BYTES,
+ * CAIRN_AUDIT_CHECKPOINT_MAX_BYTES or CAIRN_REPLY_MAX_BYTES),
+ * CAIRN_ETOOBIG (encoded reply over
  * CAIRN_CTL_MAX_BYTES, which the client would refuse) or -ENOMEM.
  */
 int	cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep,
@@ -192,12 +264,18 @@ int	cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep,
  * Decodes and checks a reply into rep (infos, cases and payload malloc'ed;
  * free with cairn_ctl_reply_clear()).
  * Returns 0, CAIRN_ETOOBIG (more than CAIRN_CTL_LIST_MAX infos or cases,
- * payload too large), CAIRN_EMALFORMED, CAIRN_EFIELD or -ENOMEM.
+ * more than CAIRN_CTL_AUDIT_MAX audit entries, payload or an audit value
+ * too large), CAIRN_EMALFORMED, CAIRN_EFIELD (also an audit page out of
+ * order, with both records and checkpoints, or a code where bytes belong)
+ * or -ENOMEM.
  */
 int	cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
 	    size_t len) CAIRN_MUSTCHECK;
 
 /* Frees (and wipes the payload of) what a decoded reply holds. */
 void	cairn_ctl_reply_clear(struct cairn_ctl_reply *rep);
+
+/* Frees what an audit page holds and zeroes it; NULL is allowed. */
+void	cairn_ctl_audit_clear(struct cairn_ctl_audit *a);
 
 #endif

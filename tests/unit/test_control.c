@@ -31,6 +31,7 @@
 #include <zmq.h>
 
 #include "client/cairn.h"
+#include "proto/audit.h"
 #include "proto/control.h"
 
 #define PNR		"19121212-1212"
@@ -2088,6 +2089,367 @@ test_control_client_open(void **state)
 	unsetenv(CAIRN_SOCKET_ENV);
 }
 
+/* ---- audit pages (CAIRN_CTL_AUDIT) ---------------------------------------- */
+
+static void
+test_control_audit_request(void **state)
+{
+	struct cairn_ctl_request in, bad;
+	struct cairn_ctl_request_msg *m;
+	const struct cairn_ctl_request *r;
+	struct pbw w, q;
+	uint8_t	*buf;
+	size_t	 len;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.command = CAIRN_CTL_AUDIT;
+	in.from_seq = 12345678901ULL;
+	in.limit = 17;
+	in.related = true;
+	memcpy(in.msg_id, ID_A, CAIRN_MSG_ID_BYTES);
+	assert_int_equal(cairn_ctl_request_encode(&in, &buf, &len), 0);
+	assert_int_equal(cairn_ctl_request_decode(&m, &r, buf, len), 0);
+	assert_int_equal(r->command, CAIRN_CTL_AUDIT);
+	assert_true(r->from_seq == in.from_seq);
+	assert_int_equal(r->limit, 17);
+	assert_true(r->related);
+	assert_false(r->checkpoints);
+	assert_memory_equal(r->msg_id, ID_A, CAIRN_MSG_ID_BYTES);
+	cairn_ctl_request_free(m);
+	free(buf);
+
+	in.related = false;
+	in.checkpoints = true;
+	in.limit = 0;
+	assert_int_equal(cairn_ctl_request_encode(&in, &buf, &len), 0);
+	assert_int_equal(cairn_ctl_request_decode(&m, &r, buf, len), 0);
+	assert_true(r->checkpoints);
+	assert_false(r->related);
+	cairn_ctl_request_free(m);
+	free(buf);
+
+	bad = in;
+	bad.limit = CAIRN_CTL_AUDIT_MAX + 1;
+	assert_int_equal(cairn_ctl_request_encode(&bad, &buf, &len),
+	    CAIRN_EINVAL);
+	bad = in;
+	bad.related = true;
+	assert_int_equal(cairn_ctl_request_encode(&bad, &buf, &len),
+	    CAIRN_EINVAL);
+
+	/* hand-made: each bad part of an audit query has its code */
+#define AUDIT_REQ(body) do {						\
+		w.len = 0;						\
+		q.len = 0;						\
+		pb_uint(&w, 1, CAIRN_CTL_VERSION);			\
+		pb_uint(&w, 2, CAIRN_CTL_AUDIT);			\
+		body;							\
+		pb_msg(&w, 4, &q);					\
+	} while (0)
+	AUDIT_REQ(pb_uint(&q, 5, 1));
+	assert_int_equal(decode_req(&w), 0);
+	AUDIT_REQ(pb_uint(&q, 3, CAIRN_CTL_AUDIT_MAX + 1));
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	AUDIT_REQ(pb_str(&q, 2, "kurator"));
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	AUDIT_REQ(pb_str(&q, 4, "QUEUED"));
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	AUDIT_REQ(pb_bytes(&q, 1, ID_A, CAIRN_MSG_ID_BYTES - 1));
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	AUDIT_REQ(pb_bytes(&q, 1, ID_A, CAIRN_MSG_ID_BYTES);
+	    pb_uint(&q, 6, 1));
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	AUDIT_REQ(pb_uint(&q, 99, 1));
+	assert_int_equal(decode_req(&w), CAIRN_EMALFORMED);
+	/* no query at all */
+	w.len = 0;
+	pb_uint(&w, 1, CAIRN_CTL_VERSION);
+	pb_uint(&w, 2, CAIRN_CTL_AUDIT);
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+#undef AUDIT_REQ
+	/* the audit fields belong to audit queries only */
+	w.len = 0;
+	q.len = 0;
+	pb_uint(&w, 1, CAIRN_CTL_VERSION);
+	pb_uint(&w, 2, CAIRN_CTL_STATUS);
+	pb_bytes(&q, 1, ID_A, CAIRN_MSG_ID_BYTES);
+	pb_uint(&q, 5, 3);
+	pb_msg(&w, 4, &q);
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+	w.len = 0;
+	q.len = 0;
+	pb_uint(&w, 1, CAIRN_CTL_VERSION);
+	pb_uint(&w, 2, CAIRN_CTL_INBOX);
+	pb_uint(&q, 6, 1);
+	pb_msg(&w, 4, &q);
+	assert_int_equal(decode_req(&w), CAIRN_EFIELD);
+}
+
+/* Three records (one too large to send), two replies, one related. */
+static void
+sample_page(struct cairn_ctl_audit *a, struct cairn_ctl_audit_entry *e,
+    struct cairn_ctl_audit_reply *r, struct cairn_ctl_audit_related *l)
+{
+	static const uint8_t rec1[40] = { 1, 2, 3 }, rec3[90] = { 3 };
+	static const uint8_t rep1[120] = { 0x0a, 0x01 };
+
+	memset(a, 0, sizeof(*a));
+	memset(e, 0, 3 * sizeof(*e));
+	memset(r, 0, 2 * sizeof(*r));
+	memset(l, 0, sizeof(*l));
+	a->head_seq = 99;
+	memset(a->head_hash, 0x5a, CAIRN_HASH_BYTES);
+	a->more = true;
+	e[0].seq = 7;
+	e[0].data = rec1;
+	e[0].len = sizeof(rec1);
+	e[1].seq = 8;
+	e[1].code = CAIRN_ETOOBIG;
+	e[2].seq = 10;
+	e[2].data = rec3;
+	e[2].len = sizeof(rec3);
+	a->records = e;
+	a->nrecords = 3;
+	memcpy(r[0].msg_id, ID_A, CAIRN_MSG_ID_BYTES);
+	r[0].data = rep1;
+	r[0].len = sizeof(rep1);
+	memcpy(r[1].msg_id, ID_B, CAIRN_MSG_ID_BYTES);
+	r[1].issued = true;
+	r[1].code = CAIRN_ECORRUPT;
+	a->replies = r;
+	a->nreplies = 2;
+	memcpy(l[0].msg_id, ID_B, CAIRN_MSG_ID_BYTES);
+	l[0].outgoing = true;
+	a->related = l;
+	a->nrelated = 1;
+}
+
+static void
+test_control_audit_reply_roundtrip(void **state)
+{
+	struct cairn_ctl_audit_entry e[3];
+	struct cairn_ctl_audit_reply r[2];
+	struct cairn_ctl_audit_related l[1];
+	struct cairn_ctl_reply in, out;
+	uint8_t	*buf;
+	size_t	 len, i;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.has_audit = true;
+	sample_page(&in.audit, e, r, l);
+	assert_int_equal(cairn_ctl_reply_encode(&in, &buf, &len), 0);
+	assert_int_equal(cairn_ctl_reply_decode(&out, buf, len), 0);
+	free(buf);
+	assert_true(out.has_audit);
+	assert_true(out.audit.head_seq == 99);
+	assert_memory_equal(out.audit.head_hash, in.audit.head_hash,
+	    CAIRN_HASH_BYTES);
+	assert_true(out.audit.more);
+	assert_int_equal(out.audit.nrecords, 3);
+	assert_int_equal(out.audit.ncheckpoints, 0);
+	for (i = 0; i < 3; i++) {
+		assert_true(out.audit.records[i].seq == e[i].seq);
+		assert_int_equal(out.audit.records[i].code, e[i].code);
+		assert_int_equal(out.audit.records[i].len, e[i].len);
+		if (e[i].len != 0)
+			assert_memory_equal(out.audit.records[i].data,
+			    e[i].data, e[i].len);
+	}
+	assert_int_equal(out.audit.nreplies, 2);
+	assert_memory_equal(out.audit.replies[0].msg_id, ID_A,
+	    CAIRN_MSG_ID_BYTES);
+	assert_false(out.audit.replies[0].issued);
+	assert_int_equal(out.audit.replies[0].len, r[0].len);
+	assert_memory_equal(out.audit.replies[0].data, r[0].data, r[0].len);
+	assert_true(out.audit.replies[1].issued);
+	assert_int_equal(out.audit.replies[1].code, CAIRN_ECORRUPT);
+	assert_int_equal(out.audit.replies[1].len, 0);
+	assert_int_equal(out.audit.nrelated, 1);
+	assert_memory_equal(out.audit.related[0].msg_id, ID_B,
+	    CAIRN_MSG_ID_BYTES);
+	assert_true(out.audit.related[0].outgoing);
+	cairn_ctl_reply_clear(&out);
+
+	/* a checkpoints page, ending at a key that is not a seq */
+	memset(&in.audit, 0, sizeof(in.audit));
+	e[2].seq = 0;
+	in.audit.checkpoints = e;
+	in.audit.ncheckpoints = 3;
+	e[2].len = 0;
+	e[2].data = NULL;
+	assert_int_equal(cairn_ctl_reply_encode(&in, &buf, &len), 0);
+	assert_int_equal(cairn_ctl_reply_decode(&out, buf, len), 0);
+	free(buf);
+	assert_int_equal(out.audit.nrecords, 0);
+	assert_int_equal(out.audit.ncheckpoints, 3);
+	assert_true(out.audit.checkpoints[2].seq == 0);
+	assert_false(out.audit.more);
+	cairn_ctl_reply_clear(&out);
+}
+
+static void
+test_control_audit_encode_refuses(void **state)
+{
+	static const uint8_t big[CAIRN_AUDIT_MAX_BYTES + 1];
+	struct cairn_ctl_audit_entry e[3];
+	struct cairn_ctl_audit_reply r[2];
+	struct cairn_ctl_audit_related l[1];
+	struct cairn_ctl_reply in;
+	uint8_t	*buf;
+	size_t	 len;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.has_audit = true;
+#define REFUSED(change) do {						\
+		sample_page(&in.audit, e, r, l);			\
+		change;							\
+		assert_int_equal(cairn_ctl_reply_encode(&in, &buf,	\
+		    &len), CAIRN_EINVAL);				\
+	} while (0)
+	REFUSED(in.audit.checkpoints = e; in.audit.ncheckpoints = 1);
+	REFUSED(e[1].seq = 7);				/* repeated key */
+	REFUSED(e[2].seq = 5);				/* out of order */
+	REFUSED(e[0].seq = 0);				/* 0 not last */
+	REFUSED(e[1].code = CAIRN_ECORRUPT);		/* not ETOOBIG */
+	REFUSED(e[0].code = CAIRN_ETOOBIG);		/* code and data */
+	REFUSED(e[0].data = big; e[0].len = sizeof(big));
+	REFUSED(in.audit.checkpoints = in.audit.records;
+	    in.audit.ncheckpoints = 3; in.audit.records = NULL;
+	    in.audit.nrecords = 0; in.audit.nreplies = 0;
+	    e[0].len = CAIRN_AUDIT_CHECKPOINT_MAX_BYTES + 1; e[0].data = big);
+	REFUSED(r[0].code = CAIRN_ENOTFOUND);		/* code and data */
+	REFUSED(r[1].code = 0);				/* neither */
+	REFUSED(r[0].code = 5; r[0].len = 0);		/* positive */
+	REFUSED(r[0].len = CAIRN_REPLY_MAX_BYTES + 1; r[0].data = big);
+	REFUSED(in.audit.nrelated = CAIRN_CTL_AUDIT_RELATED_MAX + 1);
+	REFUSED(in.audit.nrecords = CAIRN_CTL_AUDIT_MAX + 1);
+	REFUSED(in.audit.records = NULL);
+#undef REFUSED
+}
+
+/* A page cut anywhere fails, or visibly lacks part of what was sent. */
+static void
+test_control_audit_truncated_and_flipped(void **state)
+{
+	struct cairn_ctl_audit_entry e[3];
+	struct cairn_ctl_audit_reply r[2];
+	struct cairn_ctl_audit_related l[1];
+	struct cairn_ctl_reply in, out;
+	uint8_t	*buf, *copy;
+	size_t	 len, cut, bit, i, data = 0, odata;
+	int	 rc;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.has_audit = true;
+	sample_page(&in.audit, e, r, l);
+	for (i = 0; i < 3; i++)
+		data += e[i].len;
+	assert_int_equal(cairn_ctl_reply_encode(&in, &buf, &len), 0);
+	for (cut = 0; cut < len; cut++) {
+		rc = cairn_ctl_reply_decode(&out, buf, cut);
+		if (rc == 0) {
+			odata = 0;
+			for (i = 0; i < out.audit.nrecords; i++)
+				odata += out.audit.records[i].len;
+			assert_true(!out.has_audit || !out.audit.more ||
+			    out.audit.nrecords < 3 || odata < data ||
+			    out.audit.nreplies < 2 ||
+			    out.audit.nrelated < 1 ||
+			    out.audit.replies[0].len < r[0].len);
+		} else
+			assert_true(rc == CAIRN_EMALFORMED ||
+			    rc == CAIRN_EFIELD);
+		cairn_ctl_reply_clear(&out);
+	}
+	/* every single bit flip decodes to a page that keeps the rules */
+	assert_non_null(copy = malloc(len));
+	for (bit = 0; bit < 8 * len; bit++) {
+		memcpy(copy, buf, len);
+		copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		if (cairn_ctl_reply_decode(&out, copy, len) == 0 &&
+		    out.has_audit) {
+			assert_true(out.audit.nrecords == 0 ||
+			    out.audit.ncheckpoints == 0);
+			for (i = 1; i < out.audit.nrecords; i++)
+				assert_true(out.audit.records[i].seq >
+				    out.audit.records[i - 1].seq);
+			for (i = 0; i < out.audit.nreplies; i++)
+				assert_true((out.audit.replies[i].code == 0) ==
+				    (out.audit.replies[i].len != 0));
+		}
+		cairn_ctl_reply_clear(&out);
+	}
+	free(copy);
+	free(buf);
+}
+
+/* Hand-made pages: the exact code for each bad part. */
+static void
+test_control_audit_bad_page(void **state)
+{
+	static const uint8_t hash[CAIRN_HASH_BYTES], big[1100];
+	struct pbw w, p, e;
+
+	(void)state;
+#define PAGE(body) do {							\
+		w.len = p.len = e.len = 0;				\
+		body;							\
+		pb_msg(&w, 8, &p);					\
+	} while (0)
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash)); pb_uint(&p, 1, 3));
+	assert_int_equal(decode_rep(&w), 0);
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash) - 1));
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	PAGE((void)0);					/* no head hash */
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_uint(&e, 1, 4); pb_bytes(&e, 2, big,
+	    CAIRN_AUDIT_MAX_BYTES + 1); pb_msg(&p, 3, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_ETOOBIG);
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_uint(&e, 1, 4); pb_bytes(&e, 2, big,
+	    CAIRN_AUDIT_CHECKPOINT_MAX_BYTES + 1); pb_msg(&p, 4, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_ETOOBIG);
+	/* code -5 (zigzag 9), not ETOOBIG */
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_uint(&e, 1, 4); pb_uint(&e, 3, 9); pb_msg(&p, 3, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	/* keys 4 then 4 */
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_uint(&e, 1, 4); pb_msg(&p, 3, &e); pb_msg(&p, 3, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	/* both records and checkpoints */
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_uint(&e, 1, 4); pb_msg(&p, 3, &e); pb_msg(&p, 4, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_uint(&e, 1, 4); pb_uint(&e, 9, 1); pb_msg(&p, 3, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_EMALFORMED);
+	/* a reply: short id; no bytes and no code; too long */
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_bytes(&e, 1, ID_A, 15); pb_bytes(&e, 3, big, 10);
+	    pb_msg(&p, 5, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_bytes(&e, 1, ID_A, 16); pb_msg(&p, 5, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_bytes(&e, 1, ID_A, 16);
+	    pb_bytes(&e, 3, big, CAIRN_REPLY_MAX_BYTES + 1);
+	    pb_msg(&p, 5, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_ETOOBIG);
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash));
+	    pb_bytes(&e, 1, big, 17); pb_msg(&p, 7, &e));
+	assert_int_equal(decode_rep(&w), CAIRN_EFIELD);
+	PAGE(pb_bytes(&p, 2, hash, sizeof(hash)); pb_uint(&p, 12, 1));
+	assert_int_equal(decode_rep(&w), CAIRN_EMALFORMED);
+#undef PAGE
+}
+
 int
 main(void)
 {
@@ -2110,6 +2472,11 @@ main(void)
 		cmocka_unit_test(test_control_cases_truncated_and_flipped),
 		cmocka_unit_test(test_control_cases_query),
 		cmocka_unit_test(test_control_reply_submit),
+		cmocka_unit_test(test_control_audit_request),
+		cmocka_unit_test(test_control_audit_reply_roundtrip),
+		cmocka_unit_test(test_control_audit_encode_refuses),
+		cmocka_unit_test(test_control_audit_truncated_and_flipped),
+		cmocka_unit_test(test_control_audit_bad_page),
 		cmocka_unit_test_setup_teardown(test_control_client_roundtrip,
 		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_control_client_refusals,
