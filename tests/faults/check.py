@@ -25,6 +25,8 @@ Inputs (all files):
                 twice under two ids is a duplicate, a message whose
                 content does not match its id is corrupt, and an unknown id
                 is matched to a submit that got no answer.
+  --sample N    with --show: decrypt every id that is not an accepted one,
+                but only N accepted ones picked at random (0: all).
   --label S     printed in front of the counts.
 
 Rules:
@@ -40,6 +42,7 @@ import argparse
 import collections
 import json
 import os
+import random
 import re
 import shlex
 import subprocess
@@ -114,6 +117,7 @@ def main():
     ap.add_argument("--inbox", required=True)
     ap.add_argument("--outbox")
     ap.add_argument("--show")
+    ap.add_argument("--sample", type=int, default=0)
     ap.add_argument("--label", default="check")
     a = ap.parse_args()
 
@@ -158,7 +162,13 @@ def main():
     show = shlex.split(a.show) if a.show else None
     seq_of = {}
     if show:
-        for mid in ids:
+        todo = list(ids)
+        if a.sample > 0:
+            known = [m for m in todo if m in accepted]
+            unknown = [m for m in todo if m not in accepted]
+            random.shuffle(known)
+            todo = unknown + known[:a.sample]
+        for mid in todo:
             seq, err = show_seq(show, mid)
             if err:
                 corrupt += 1
@@ -171,6 +181,10 @@ def main():
                 problems.append("%s: content says seq %d, the client was "
                                 "told it is seq %d" % (mid, seq, exp))
             seq_count[seq] += 1
+        for mid in ids:
+            if mid not in seq_of and mid in accepted and \
+                    accepted[mid] is not None:
+                seq_count[accepted[mid]] += 1
 
     for mid, seq in accepted.items():
         n = ids.get(mid, 0)

@@ -22,7 +22,7 @@ stream 1 "$N" "$R"
 [ "$(accepted "$R")" -eq "$N" ] || die "sender refused submits: $(tail -n 2 \
 	"$T/submit-errors")"
 sleep 2
-q=$(queued "$SENDER")
+count_queued "$SENDER"; q=$Q
 echo "receiver's disk full: $q of $N still QUEUED at the sender"
 [ "$q" -gt 0 ] || die "the receiver's 256k disk never filled up"
 grep -q "store is full" "$T/log/$RECEIVER.log" ||

@@ -22,7 +22,7 @@ idle_check "$SENDER" 3 "with a full map and the receiver down"
 start "$RECEIVER"
 ok=0
 for i in $(seq 1 40); do
-	q=$(queued "$SENDER")
+	count_queued "$SENDER"; q=$Q
 	[ "$q" = 0 ] && { ok=1; break; }
 	sleep 0.5
 done
