@@ -36,11 +36,6 @@
 #define TTL_S_MAX	(90 * 86400)	/* as message_ttl in cairnd.conf */
 #define ADDR_BYTES	(CAIRN_ADDRESS_MAX + 1)
 
-struct global {
-	const char	*socket;
-	int		 timeout_ms;
-};
-
 struct cmd {
 	const char	*name;
 	int		(*fn)(int, char **, const struct global *);

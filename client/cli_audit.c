@@ -10,6 +10,12 @@
  *   reconcile  two organisations' exports against each other and the
  *              address book
  *
+ * verify, export and trace read the trail from one of two sources, with
+ * the same output: the daemon, through its client socket
+ * (cairn_client_audit_page(), allowed for the auditor and admin roles of
+ * [access]) when no state directory is given; or a state directory given
+ * with -d or $CAIRN_STATE_DIR.
+ *
  * The state directory is read with LMDB read-only (MDB_RDONLY), through
  * the store's layout in proto/storefmt.h, without the daemon: next to a
  * running daemon (LMDB serves concurrent readers; records are read in
@@ -48,6 +54,7 @@
 #include "proto/storefmt.h"
 
 #define STATE_ENV	"CAIRN_STATE_DIR"
+#define PAGE_ENV	"CAIRN_AUDIT_PAGE"	/* entries per page (tests) */
 #define BATCH		8192		/* records per read transaction */
 #define DEDUP_PRE	CAIRN_STOREFMT_DEDUP_PRE_BYTES
 #define TIME_BYTES	40
@@ -104,7 +111,6 @@ struct exportfile {
 
 static void	 fmt_time(char [static TIME_BYTES], int64_t);
 static int	 parse_time(const char *, int64_t *);
-static const char *state_dir(const char *, const char *);
 static int	 mdb_err(int);
 static int	 state_open(struct state *, const char *);
 static void	 state_close(struct state *);
@@ -123,6 +129,31 @@ static int	 state_reply(struct state *, MDB_dbi, size_t,
 		    struct cairn_audit_receipt *);
 static int	 state_snapshot(struct state *, uint64_t *,
 		    uint8_t [static CAIRN_HASH_BYTES], struct cplist *);
+struct source;
+struct lreply;
+static int	 cplist_add(struct cplist *, uint64_t, const uint8_t *, size_t,
+		    const uint8_t *, size_t, int);
+static int	 src_open(struct source *, const char *, const char *,
+		    const struct global *);
+static void	 src_close(struct source *);
+static int	 src_fail(struct source *, const char *, int);
+static int	 live_snapshot(struct source *, uint64_t *,
+		    uint8_t [static CAIRN_HASH_BYTES], struct cplist *);
+static int	 src_snapshot(struct source *, uint64_t *,
+		    uint8_t [static CAIRN_HASH_BYTES], struct cplist *);
+static int	 live_keep(struct source *, const struct cairn_ctl_audit *);
+static int	 live_records(struct source *, uint64_t, uint64_t,
+		    int (*)(void *, uint64_t, const uint8_t *, size_t),
+		    void *);
+static int	 src_records(struct source *, uint64_t, uint64_t,
+		    int (*)(void *, uint64_t, const uint8_t *, size_t),
+		    void *);
+static int	 lreply_cmp(const void *, const void *);
+static int	 src_reply(struct source *, bool,
+		    const uint8_t [static CAIRN_MSG_ID_BYTES],
+		    struct cairn_audit_receipt *);
+static int	 src_related(struct source *, const uint8_t *,
+		    uint8_t (*)[17], size_t *, uint64_t *);
 static int	 key_lookup(void *, const char *,
 		    const uint8_t [static CAIRN_KEY_ID_BYTES],
 		    struct cairn_pubkey *);
@@ -135,7 +166,7 @@ static void	 progress_end(struct progress *);
 static void	 print_result(const char *, const struct cairn_audit_result *,
 		    const char *);
 static int	 verify_record(void *, uint64_t, const uint8_t *, size_t);
-static int	 verify_state(const char *, struct keysrc *);
+static int	 verify_source(struct source *, struct keysrc *);
 static int	 export_open(struct exportfile *, const char *);
 static int	 export_next(struct exportfile *, struct cairn_audit_item *,
 		    int *);
@@ -145,24 +176,24 @@ static int	 export_verify(struct exportfile *, struct keysrc *,
 		    struct cairn_audit_reconcile *, int,
 		    struct cairn_audit_result *);
 static int	 verify_export(const char *, struct keysrc *);
-static int	 cmd_verify(int, char **);
+static int	 cmd_verify(int, char **, const struct global *);
 static int	 range_record(void *, uint64_t, const uint8_t *, size_t);
 static int	 write_item(FILE *, const struct cairn_audit_item *,
 		    enum cairn_audit_format);
 static int	 write_record(void *, uint64_t, const uint8_t *, size_t);
 static int	 id_cmp(const void *, const void *);
-static int	 cmd_export(int, char **);
+static int	 cmd_export(int, char **, const struct global *);
 static bool	 answers(bool, const MDB_val *, const MDB_val *,
 		    const uint8_t *);
 static int	 related(struct state *, const uint8_t *, uint8_t (*)[17],
 		    size_t *);
 static void	 user_name(char *, size_t, int64_t);
 static int	 trace_record(void *, uint64_t, const uint8_t *, size_t);
-static void	 trace_reply(struct state *, struct keysrc *,
+static void	 trace_reply(struct source *, struct keysrc *,
 		    const uint8_t [static CAIRN_MSG_ID_BYTES], bool);
-static int	 cmd_trace(int, char **);
+static int	 cmd_trace(int, char **, const struct global *);
 static void	 print_finding(void *, const struct cairn_audit_finding *);
-static int	 cmd_reconcile(int, char **);
+static int	 cmd_reconcile(int, char **, const struct global *);
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -217,19 +248,6 @@ parse_time(const char *s, int64_t *ms)
 		return -1;
 	*ms = (int64_t)t * 1000;
 	return 0;
-}
-
-static const char *
-state_dir(const char *cmd, const char *opt)
-{
-	const char *env;
-
-	if (opt != NULL)
-		return opt;
-	if ((env = getenv(STATE_ENV)) != NULL && env[0] != '\0')
-		return env;
-	cli_usage(cmd, "no state directory: give -d dir (or set %s)",
-	    STATE_ENV);
 }
 
 /* ---- the state directory, read-only -------------------------------------- */
@@ -537,6 +555,351 @@ state_reply(struct state *s, MDB_dbi dbi, size_t prelen,
 	return rc;
 }
 
+/* ---- where the trail comes from: a state directory or the daemon -------- */
+
+/*
+ * The daemon, through its client socket (CAIRN_CTL_AUDIT): the same
+ * stored bytes, read in pages by the daemon for the auditor and admin
+ * roles, so that the [access] roles apply rather than file permissions.
+ * The replies the pages carry are kept in a temporary file until export
+ * or trace asks for them.
+ */
+struct lreply {
+	uint8_t		 id[CAIRN_MSG_ID_BYTES];
+	uint8_t		 issued;
+	int		 code;
+	long		 off;
+	size_t		 len;
+};
+
+struct source {
+	const char	*name;		/* the directory, or the socket */
+	bool		 live;
+	struct state	 s;
+	struct cairn_client *cl;
+	uint32_t	 limit;		/* per page; 0: as many as fit */
+	bool		 keep_replies;
+	struct lreply	*rv;
+	size_t		 nr, capr;
+	bool		 sorted;
+	FILE		*rf;
+};
+
+/* What a record too large to travel is opened as: only its size counts. */
+static const uint8_t toobig[CAIRN_AUDIT_MAX_BYTES + 1];
+
+static int
+cplist_add(struct cplist *l, uint64_t key, const uint8_t *k, size_t klen,
+    const uint8_t *v, size_t vlen, int code)
+{
+	struct stored_cp *nv;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		if ((nv = reallocarray(l->v, l->cap, sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		l->v = nv;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	l->v[l->n].key = key;
+	l->v[l->n].rc = code != 0 ? code : cairn_storefmt_checkpoint_decode(
+	    &l->v[l->n].cp, k, klen, v, vlen);
+	l->n++;
+	return 0;
+}
+
+/*
+ * Opens the state directory dir (-d, or $CAIRN_STATE_DIR) or, when there
+ * is none, the daemon's socket.  Reports failures itself: returns 0 or 1.
+ */
+static int
+src_open(struct source *src, const char *cmd, const char *dir,
+    const struct global *g)
+{
+	const char *env;
+	int	rc;
+
+	memset(src, 0, sizeof(*src));
+	if (dir == NULL && (env = getenv(STATE_ENV)) != NULL &&
+	    env[0] != '\0')
+		dir = env;
+	if (dir != NULL) {
+		src->name = dir;
+		if ((rc = state_open(&src->s, dir)) != 0)
+			return cli_fail(cmd, rc, "%s: %s%s", dir,
+			    cairn_strerror(rc), rc == -EACCES ? " (readers "
+			    "need the daemon's user, or a copy made with "
+			    "mdb_copy; or leave out -d to ask the daemon)" :
+			    "");
+		return 0;
+	}
+	src->live = true;
+	if ((env = getenv(PAGE_ENV)) != NULL && env[0] != '\0') {
+		char		*end;
+		unsigned long	 n;
+
+		errno = 0;
+		n = strtoul(env, &end, 10);
+		if (*end != '\0' || errno != 0 || n == 0 ||
+		    n > CAIRN_CTL_AUDIT_MAX)
+			cli_usage(cmd, "bad %s '%.20s' (want 1..%d)", PAGE_ENV,
+			    env, CAIRN_CTL_AUDIT_MAX);
+		src->limit = (uint32_t)n;
+	}
+	src->name = g->socket != NULL ? g->socket : getenv(CAIRN_SOCKET_ENV);
+	if (src->name == NULL || src->name[0] == '\0')
+		src->name = CAIRN_SOCKET_DEFAULT;
+	if ((rc = cairn_client_open(&src->cl, g->socket, g->timeout_ms)) != 0)
+		return cli_fail(cmd, rc, "%s: %s%s", src->name,
+		    cairn_strerror(rc), rc == -ENOENT ? " (is cairnd "
+		    "running? give -d dir to read a state directory)" : "");
+	return 0;
+}
+
+static void
+src_close(struct source *src)
+{
+	if (src->live)
+		cairn_client_close(src->cl);
+	else
+		state_close(&src->s);
+	if (src->rf != NULL)
+		fclose(src->rf);
+	free(src->rv);
+	src->cl = NULL;
+	src->rf = NULL;
+	src->rv = NULL;
+}
+
+/* A failure of src, with the daemon's text for a refusal. */
+static int
+src_fail(struct source *src, const char *cmd, int rc)
+{
+	const char *why = src->live ? cairn_client_error(src->cl) : "";
+
+	return cli_fail(cmd, rc, "%s: %s", src->name, why[0] != '\0' ? why :
+	    cairn_strerror(rc));
+}
+
+/* The daemon's checkpoints, in pages; the head comes with the first. */
+static int
+live_snapshot(struct source *src, uint64_t *head,
+    uint8_t hash[static CAIRN_HASH_BYTES], struct cplist *l)
+{
+	struct cairn_ctl_audit pg;
+	const struct cairn_ctl_audit_entry *e;
+	uint8_t	 kb[CAIRN_STOREFMT_SEQ_KEY_BYTES];
+	uint64_t next = 0;
+	bool	 first = true, more;
+	size_t	 i;
+	int	 rc;
+
+	do {
+		if ((rc = cairn_client_audit_page(src->cl, next, true,
+		    src->limit, NULL,
+		    &pg)) != 0)
+			return rc;
+		if (first) {
+			*head = pg.head_seq;
+			memcpy(hash, pg.head_hash, CAIRN_HASH_BYTES);
+			first = false;
+		}
+		more = pg.more;
+		for (i = 0; i < pg.ncheckpoints && rc == 0; i++) {
+			e = &pg.checkpoints[i];
+			cairn_storefmt_seq_key(kb, e->seq);
+			rc = cplist_add(l, e->seq, kb, sizeof(kb), e->data,
+			    e->len, e->code);
+			if (e->seq == 0 || e->seq == UINT64_MAX)
+				more = false;
+			else
+				next = e->seq + 1;
+		}
+		cairn_ctl_audit_clear(&pg);
+	} while (rc == 0 && more);
+	return rc;
+}
+
+static int
+src_snapshot(struct source *src, uint64_t *head,
+    uint8_t hash[static CAIRN_HASH_BYTES], struct cplist *l)
+{
+	if (src->live)
+		return live_snapshot(src, head, hash, l);
+	return state_snapshot(&src->s, head, hash, l);
+}
+
+/* Keeps the replies a page carried, their bytes in a temporary file. */
+static int
+live_keep(struct source *src, const struct cairn_ctl_audit *pg)
+{
+	struct lreply *nv, *r;
+	size_t	 i;
+
+	if (!src->keep_replies || pg->nreplies == 0)
+		return 0;
+	if (src->rf == NULL && (src->rf = tmpfile()) == NULL)
+		return -errno;
+	for (i = 0; i < pg->nreplies; i++) {
+		if (src->nr == src->capr) {
+			src->capr = src->capr ? 2 * src->capr : 256;
+			if ((nv = reallocarray(src->rv, src->capr,
+			    sizeof(*nv))) == NULL)
+				return -ENOMEM;
+			src->rv = nv;
+		}
+		r = &src->rv[src->nr];
+		memcpy(r->id, pg->replies[i].msg_id, CAIRN_MSG_ID_BYTES);
+		r->issued = pg->replies[i].issued;
+		r->code = pg->replies[i].code;
+		r->len = pg->replies[i].len;
+		if (fseek(src->rf, 0, SEEK_END) != 0 ||
+		    (r->off = ftell(src->rf)) < 0)
+			return -errno;
+		if (r->len > 0 && fwrite(pg->replies[i].data, 1, r->len,
+		    src->rf) != r->len)
+			return -EIO;
+		src->nr++;
+		src->sorted = false;
+	}
+	return 0;
+}
+
+static int
+live_records(struct source *src, uint64_t from, uint64_t to,
+    int (*fn)(void *, uint64_t, const uint8_t *, size_t), void *arg)
+{
+	struct cairn_ctl_audit pg;
+	const struct cairn_ctl_audit_entry *e;
+	uint64_t next = from;
+	bool	 done = false;
+	size_t	 i;
+	int	 rc = 0;
+
+	while (!done && rc == 0 && next <= to) {
+		if ((rc = cairn_client_audit_page(src->cl, next, false,
+		    src->limit, NULL,
+		    &pg)) != 0)
+			return rc;
+		if ((rc = live_keep(src, &pg)) != 0) {
+			cairn_ctl_audit_clear(&pg);
+			return rc;
+		}
+		for (i = 0; i < pg.nrecords && !done && rc == 0; i++) {
+			e = &pg.records[i];
+			if (e->seq > to) {
+				done = true;
+				break;
+			}
+			rc = e->code != 0 ? fn(arg, e->seq, toobig,
+			    sizeof(toobig)) : fn(arg, e->seq, e->data, e->len);
+			if (e->seq == 0 || e->seq == UINT64_MAX)
+				done = true;
+			else
+				next = e->seq + 1;
+		}
+		if (!pg.more)
+			done = true;
+		cairn_ctl_audit_clear(&pg);
+	}
+	return rc;
+}
+
+/* As state_records(), from either source. */
+static int
+src_records(struct source *src, uint64_t from, uint64_t to,
+    int (*fn)(void *, uint64_t, const uint8_t *, size_t), void *arg)
+{
+	if (src->live)
+		return live_records(src, from, to, fn, arg);
+	return state_records(&src->s, from, to, fn, arg);
+}
+
+static int
+lreply_cmp(const void *a, const void *b)
+{
+	const struct lreply *x = a, *y = b;
+	int	c;
+
+	if ((c = memcmp(x->id, y->id, CAIRN_MSG_ID_BYTES)) != 0)
+		return c;
+	return (int)x->issued - (int)y->issued;
+}
+
+/*
+ * As state_reply(): the reply kept for id, the receipt we issued
+ * (issued) or the one we received; from the daemon, among those the
+ * pages read so far carried.
+ */
+static int
+src_reply(struct source *src, bool issued,
+    const uint8_t id[static CAIRN_MSG_ID_BYTES],
+    struct cairn_audit_receipt *r)
+{
+	struct lreply key, *f;
+
+	if (!src->live)
+		return state_reply(&src->s, issued ? src->s.dedup :
+		    src->s.receipts, issued ? DEDUP_PRE : 0, id, r);
+	memset(r, 0, sizeof(*r));
+	if (!src->sorted && src->nr > 0)
+		qsort(src->rv, src->nr, sizeof(*src->rv), lreply_cmp);
+	src->sorted = true;
+	memset(&key, 0, sizeof(key));
+	memcpy(key.id, id, CAIRN_MSG_ID_BYTES);
+	key.issued = issued;
+	if (src->nr == 0 || (f = bsearch(&key, src->rv, src->nr,
+	    sizeof(*src->rv), lreply_cmp)) == NULL)
+		return CAIRN_ENOTFOUND;
+	if (f->code != 0)
+		return f->code;
+	if (f->len > sizeof(r->reply))
+		return CAIRN_ETOOBIG;
+	if (fseek(src->rf, f->off, SEEK_SET) != 0)
+		return -errno;
+	if (fread(r->reply, 1, f->len, src->rf) != f->len)
+		return -EIO;
+	r->len = f->len;
+	memcpy(r->msg_id, id, CAIRN_MSG_ID_BYTES);
+	return 0;
+}
+
+/*
+ * The head, and the messages that answer id (ids[i][16] is 1 for
+ * outgoing ones), for trace.
+ */
+static int
+src_related(struct source *src, const uint8_t *id, uint8_t (*ids)[17],
+    size_t *n, uint64_t *head)
+{
+	struct cairn_ctl_audit pg;
+	uint8_t	 hash[CAIRN_HASH_BYTES];
+	MDB_txn	*t;
+	size_t	 i;
+	int	 rc;
+
+	*n = 0;
+	if (!src->live) {
+		if ((rc = related(&src->s, id, ids, n)) != 0 ||
+		    (rc = state_txn(&src->s, &t)) != 0)
+			return rc;
+		rc = state_head(&src->s, t, head, hash);
+		mdb_txn_abort(t);
+		return rc;
+	}
+	if ((rc = cairn_client_audit_page(src->cl, 1, false, 1, id,
+	    &pg)) != 0)
+		return rc;
+	*head = pg.head_seq;
+	for (i = 0; i < pg.nrelated && i < MAX_RELATED; i++) {
+		memcpy(ids[i], pg.related[i].msg_id, CAIRN_MSG_ID_BYTES);
+		ids[i][16] = pg.related[i].outgoing;
+	}
+	*n = i;
+	cairn_ctl_audit_clear(&pg);
+	return 0;
+}
+
 /* ---- keys ---------------------------------------------------------------- */
 
 static int
@@ -731,10 +1094,9 @@ verify_record(void *arg, uint64_t key, const uint8_t *buf, size_t len)
 }
 
 static int
-verify_state(const char *dir, struct keysrc *ks)
+verify_source(struct source *src, struct keysrc *ks)
 {
 	struct cairn_audit_result res;
-	struct state	 s;
 	struct cplist	 cps = { NULL, 0, 0 };
 	struct vstate	 vs;
 	uint8_t		 hash[CAIRN_HASH_BYTES];
@@ -744,12 +1106,8 @@ verify_state(const char *dir, struct keysrc *ks)
 	int		 rc, ret = 1;
 
 	memset(&vs, 0, sizeof(vs));
-	if ((rc = state_open(&s, dir)) != 0)
-		return cli_fail("audit verify", rc, "%s: %s%s", dir,
-		    cairn_strerror(rc), rc == -EACCES ? " (readers need the "
-		    "daemon's user, or a copy made with mdb_copy)" : "");
-	if ((rc = state_snapshot(&s, &head, hash, &cps)) != 0) {
-		cli_fail("audit verify", rc, "%s: %s", dir, cairn_strerror(rc));
+	if ((rc = src_snapshot(src, &head, hash, &cps)) != 0) {
+		src_fail(src, "audit verify", rc);
 		goto out;
 	}
 	if (ks->pub != NULL)
@@ -775,20 +1133,19 @@ verify_state(const char *dir, struct keysrc *ks)
 	}
 	cairn_audit_verifier_head(vs.v, head, hash);
 	progress_init(&vs.p, "verifying", head);
-	rc = state_records(&s, 1, head, verify_record, &vs);
+	rc = src_records(src, 1, head, verify_record, &vs);
 	progress_end(&vs.p);
 	if (rc != 0 && rc != CAIRN_ECORRUPT) {
-		cli_fail("audit verify", rc, "%s: %s", dir, cairn_strerror(rc));
+		src_fail(src, "audit verify", rc);
 		goto out;
 	}
 	rc = cairn_audit_verifier_finish(vs.v, &res);
-	printf("state: %s\n", dir);
+	printf("%s: %s\n", src->live ? "daemon" : "state", src->name);
 	print_result("chain", &res, org);
 	ret = rc == 0 ? 0 : 1;
 out:
 	cairn_audit_verifier_free(vs.v);
 	free(cps.v);
-	state_close(&s);
 	return ret;
 }
 
@@ -976,7 +1333,7 @@ verify_export(const char *path, struct keysrc *ks)
 }
 
 static int
-cmd_verify(int argc, char **argv)
+cmd_verify(int argc, char **argv, const struct global *g)
 {
 	static const struct option longopts[] = {
 		{ "state",	required_argument,	NULL, 'd' },
@@ -989,6 +1346,7 @@ cmd_verify(int argc, char **argv)
 	};
 	const char *dir = NULL, *expfile = NULL, *key = NULL, *book = NULL;
 	const char *fed = NULL;
+	struct source src;
 	struct keysrc ks;
 	int	ch, ret;
 
@@ -1031,8 +1389,10 @@ cmd_verify(int argc, char **argv)
 		return 1;
 	if (expfile != NULL)
 		ret = verify_export(expfile, &ks);
-	else
-		ret = verify_state(state_dir("audit verify", dir), &ks);
+	else if ((ret = src_open(&src, "audit verify", dir, g)) == 0) {
+		ret = verify_source(&src, &ks);
+		src_close(&src);
+	}
 	keys_free(&ks);
 	return ret;
 }
@@ -1040,7 +1400,7 @@ cmd_verify(int argc, char **argv)
 /* ---- export -------------------------------------------------------------- */
 
 struct xstate {
-	struct state	*s;
+	struct source	*s;
 	int64_t		 since, until;
 	uint64_t	 first, last;	/* the slice, 0 if empty */
 	FILE		*out;
@@ -1149,7 +1509,7 @@ id_cmp(const void *a, const void *b)
 }
 
 static int
-cmd_export(int argc, char **argv)
+cmd_export(int argc, char **argv, const struct global *g)
 {
 	static const struct option longopts[] = {
 		{ "state",	required_argument,	NULL, 'd' },
@@ -1163,7 +1523,7 @@ cmd_export(int argc, char **argv)
 	const char *dir = NULL, *outpath = NULL;
 	struct cairn_audit_item it;
 	struct cplist	 cps = { NULL, 0, 0 };
-	struct state	 s;
+	struct source	 s;
 	struct xstate	 x;
 	uint8_t		 hash[CAIRN_HASH_BYTES];
 	uint64_t	 head;
@@ -1214,17 +1574,16 @@ cmd_export(int argc, char **argv)
 	if (optind != argc)
 		cli_usage("audit export", "unexpected argument '%s'",
 		    argv[optind]);
-	dir = state_dir("audit export", dir);
 	if (x.since >= x.until)
 		cli_usage("audit export", "--since must come before --until");
 
-	if ((rc = state_open(&s, dir)) != 0)
-		return cli_fail("audit export", rc, "%s: %s%s", dir,
-		    cairn_strerror(rc), rc == -EACCES ? " (readers need the "
-		    "daemon's user, or a copy made with mdb_copy)" : "");
+	if (src_open(&s, "audit export", dir, g) != 0)
+		return 1;
+	dir = s.name;
+	s.keep_replies = true;
 	x.s = &s;
-	if ((rc = state_snapshot(&s, &head, hash, &cps)) != 0) {
-		cli_fail("audit export", rc, "%s: %s", dir, cairn_strerror(rc));
+	if ((rc = src_snapshot(&s, &head, hash, &cps)) != 0) {
+		src_fail(&s, "audit export", rc);
 		goto out;
 	}
 	for (i = 0; i < cps.n && org[0] == '\0'; i++)
@@ -1241,7 +1600,7 @@ cmd_export(int argc, char **argv)
 		x.last = head;
 	} else {
 		progress_init(&x.p, "finding the slice", head);
-		rc = state_records(&s, 1, head, range_record, &x);
+		rc = src_records(&s, 1, head, range_record, &x);
 		progress_end(&x.p);
 		if (rc < 0 || x.err != 0) {
 			rc = x.err != 0 ? x.err : rc;
@@ -1284,7 +1643,7 @@ cmd_export(int argc, char **argv)
 	}
 	if (x.first > 0) {
 		progress_init(&x.p, "exporting", x.last - x.first + 1);
-		rc = state_records(&s, x.first, x.last, write_record, &x);
+		rc = src_records(&s, x.first, x.last, write_record, &x);
 		progress_end(&x.p);
 		if (rc < 0 || x.err != 0) {
 			rc = x.err != 0 ? x.err : rc;
@@ -1303,9 +1662,8 @@ cmd_export(int argc, char **argv)
 		if (i > 0 && id_cmp(x.ids[i], x.ids[i - 1]) == 0)
 			continue;
 		it.type = CAIRN_AUDIT_ITEM_RECEIPT;
-		rc = state_reply(&s, x.ids[i][CAIRN_MSG_ID_BYTES] == 0 ?
-		    s.receipts : s.dedup, x.ids[i][CAIRN_MSG_ID_BYTES] == 0 ?
-		    0 : DEDUP_PRE, x.ids[i], &it.u.receipt);
+		rc = src_reply(&s, x.ids[i][CAIRN_MSG_ID_BYTES] != 0,
+		    x.ids[i], &it.u.receipt);
 		if (rc == CAIRN_ENOTFOUND)
 			continue;	/* a dedup entry that expired */
 		if (rc != 0) {
@@ -1341,7 +1699,7 @@ out:
 		fclose(x.out);
 	free(x.ids);
 	free(cps.v);
-	state_close(&s);
+	src_close(&s);
 	return ret;
 }
 
@@ -1497,7 +1855,7 @@ trace_record(void *arg, uint64_t key, const uint8_t *buf, size_t len)
 
 /* The reply kept for a message, its signature checked when keys allow. */
 static void
-trace_reply(struct state *s, struct keysrc *ks,
+trace_reply(struct source *s, struct keysrc *ks,
     const uint8_t id[static CAIRN_MSG_ID_BYTES], bool outgoing)
 {
 	struct cairn_audit_receipt rc;
@@ -1511,8 +1869,7 @@ trace_reply(struct state *s, struct keysrc *ks,
 	int	 err;
 
 	cairn_msgid_format(hex, id);
-	err = state_reply(s, outgoing ? s->receipts : s->dedup,
-	    outgoing ? 0 : DEDUP_PRE, id, &rc);
+	err = src_reply(s, !outgoing, id, &rc);
 	if (err == CAIRN_ENOTFOUND) {
 		printf("reply %.8s: %s\n", hex, outgoing ? "none received "
 		    "(yet)" : "the receipt issued is no longer kept (its "
@@ -1561,7 +1918,7 @@ trace_reply(struct state *s, struct keysrc *ks,
 }
 
 static int
-cmd_trace(int argc, char **argv)
+cmd_trace(int argc, char **argv, const struct global *g)
 {
 	static const struct option longopts[] = {
 		{ "state",	required_argument,	NULL, 'd' },
@@ -1572,9 +1929,8 @@ cmd_trace(int argc, char **argv)
 	};
 	const char *dir = NULL, *book = NULL, *fed = NULL;
 	struct keysrc	 ks;
-	struct state	 s;
+	struct source	 s;
 	struct tstate	*ts;
-	uint8_t		 hash[CAIRN_HASH_BYTES];
 	uint64_t	 head;
 	char		 hex[CAIRN_MSGID_HEX_BYTES];
 	size_t		 i, n;
@@ -1609,34 +1965,21 @@ cmd_trace(int argc, char **argv)
 		cli_usage("audit trace", "bad message id '%.40s' (want 32 hex "
 		    "digits)", argv[optind]);
 	}
-	dir = state_dir("audit trace", dir);
 	memset(&ks, 0, sizeof(ks));
 	if (book != NULL && keys_load(&ks, "trace", NULL, book, fed) != 0) {
 		free(ts);
 		return 1;
 	}
-	if ((rc = state_open(&s, dir)) != 0) {
-		cli_fail("audit trace", rc, "%s: %s", dir, cairn_strerror(rc));
+	if (src_open(&s, "audit trace", dir, g) != 0)
 		goto out_keys;
-	}
-	if ((rc = related(&s, ts->ids[0], &ts->ids[1], &n)) != 0) {
-		cli_fail("audit trace", rc, "%s: %s", dir, cairn_strerror(rc));
+	dir = s.name;
+	s.keep_replies = true;
+	if ((rc = src_related(&s, ts->ids[0], &ts->ids[1], &n,
+	    &head)) != 0) {
+		src_fail(&s, "audit trace", rc);
 		goto out;
 	}
 	ts->nids = 1 + n;
-	{
-		MDB_txn	*t;
-
-		if ((rc = state_txn(&s, &t)) == 0) {
-			rc = state_head(&s, t, &head, hash);
-			mdb_txn_abort(t);
-		}
-		if (rc != 0) {
-			cli_fail("audit trace", rc, "%s: %s", dir,
-			    cairn_strerror(rc));
-			goto out;
-		}
-	}
 	cairn_msgid_format(hex, ts->ids[0]);
 	printf("message %s", hex);
 	if (n > 0)
@@ -1645,7 +1988,7 @@ cmd_trace(int argc, char **argv)
 	printf("\n%8s  %-24s  %-14s %-9s  %s\n", "SEQ", "TIME (UTC)", "EVENT",
 	    "ID", "LOCAL -> REMOTE");
 	progress_init(&ts->p, "searching", head);
-	rc = state_records(&s, 1, head, trace_record, ts);
+	rc = src_records(&s, 1, head, trace_record, ts);
 	progress_end(&ts->p);
 	if (rc < 0 || ts->err != 0) {
 		rc = ts->err != 0 ? ts->err : rc;
@@ -1667,7 +2010,7 @@ cmd_trace(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	state_close(&s);
+	src_close(&s);
 out_keys:
 	keys_free(&ks);
 	free(ts);
@@ -1720,7 +2063,7 @@ print_finding(void *arg, const struct cairn_audit_finding *f)
 }
 
 static int
-cmd_reconcile(int argc, char **argv)
+cmd_reconcile(int argc, char **argv, const struct global *g)
 {
 	static const struct option longopts[] = {
 		{ "book",	required_argument,	NULL, 'b' },
@@ -1737,6 +2080,7 @@ cmd_reconcile(int argc, char **argv)
 	struct rstate	 rs;
 	int		 ch, i, rc, sound = 1, ret = 1;
 
+	(void)g;
 	while ((ch = getopt_long(argc, argv, ":b:F:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -1834,7 +2178,7 @@ cairn_cli_audit(int argc, char **argv, const struct global *g)
 {
 	static const struct {
 		const char	*name;
-		int		(*fn)(int, char **);
+		int		(*fn)(int, char **, const struct global *);
 	} subs[] = {
 		{ "verify",	cmd_verify },
 		{ "export",	cmd_export },
@@ -1843,7 +2187,6 @@ cairn_cli_audit(int argc, char **argv, const struct global *g)
 	};
 	size_t	i;
 
-	(void)g;
 	if (argc < 2)
 		cli_usage("audit", NULL);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
@@ -1852,7 +2195,7 @@ cairn_cli_audit(int argc, char **argv, const struct global *g)
 		if (strcmp(argv[1], subs[i].name) != 0)
 			continue;
 		optind = 0;	/* glibc: start afresh, at argv[1] */
-		return subs[i].fn(argc - 1, argv + 1);
+		return subs[i].fn(argc - 1, argv + 1, g);
 	}
 	cli_usage("audit", "unknown audit command '%s'", argv[1]);
 }

@@ -14,6 +14,12 @@
 
 #define CLI_PROG	"cairn"
 
+/* The options every command shares: the daemon's socket and timeout. */
+struct global {
+	const char	*socket;
+	int		 timeout_ms;
+};
+
 /*
  * Prints the SYNOPSIS lines of cmd to fp, the first after "usage:": all
  * of them for NULL, those of a group for its name ("audit": every "audit

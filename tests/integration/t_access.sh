@@ -89,6 +89,20 @@ as $U_NURSE cases | grep -q "$n1" || die "nurse misses her case"
 as $U_NURSE stats >/dev/null 2>&1 && die "a function user read stats"
 as $U_AUD stats >/dev/null || die "auditor cannot read stats"
 as $U_ADM stats >/dev/null || die "admin cannot read stats"
+# the audit trail over the socket: auditor and admin, never a function
+install -m 0644 "$T/keys/lerum.elevhalsa.pub" "$T/school.pub"
+for u in $U_AUD $U_ADM; do
+	as $u audit verify -k "$T/school.pub" | grep -q "result: sound" ||
+		die "$u cannot verify the trail over the socket"
+done
+as $U_AUD audit export > "$T/aud.jsonl" &&
+	grep -q '"type":"record"' "$T/aud.jsonl" ||
+	die "auditor cannot export over the socket"
+as $U_NURSE audit verify -k "$T/school.pub" >/dev/null 2>"$T/err" &&
+	die "a function user verified the trail"
+grep -q "permission denied: the audit trail" "$T/err" ||
+	die "audit denial: $(cat "$T/err")"
+as $U_KUR audit export >/dev/null 2>&1 && die "a function user exported"
 stop lerum.elevhalsa
 stop alingsas.uph
 # every refusal is in the audit trail, with the caller's uid
