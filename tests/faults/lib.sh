@@ -344,6 +344,7 @@ tmpfs_state() {
 		die "mount tmpfs on $d"
 	MOUNTS="$MOUNTS $d"
 }
+NETNS=""
 fault_cleanup() {
 	local p m
 	for p in $PIDS; do
@@ -352,6 +353,9 @@ fault_cleanup() {
 	wait 2>/dev/null
 	for m in $MOUNTS; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	for m in $NETNS; do
+		ip netns del "$m" 2>/dev/null
 	done
 	cleanup
 }
