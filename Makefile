@@ -33,7 +33,7 @@ TEST_PKGS	:= cmocka
 DEB_PKGS	:= build-essential pkg-config libzmq3-dev libsodium-dev \
 		   liblmdb-dev libprotobuf-c-dev protobuf-c-compiler \
 		   libinih-dev libsystemd-dev libjansson-dev libcmocka-dev \
-		   faketime python3
+		   faketime python3 strace iptables iproute2 python3-lmdb
 
 ifeq ($(SANITIZE),1)
 B		:= build/san
@@ -117,7 +117,7 @@ RUN_UNITS	:= $(UNIT_NAMES)
 endif
 
 .PHONY: all build deps check test check-unit check-integration memcheck \
-	bench demo fuzz install uninstall clean
+	check-faults faults bench demo fuzz install uninstall clean
 .DEFAULT_GOAL := all
 # keep objects that pattern rules treat as intermediate
 .SECONDARY:
@@ -131,6 +131,11 @@ deps:
 	done; \
 	command -v $(PROTOC_C) >/dev/null 2>&1 || missing="$$missing protoc-c"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
+	[ -x /usr/sbin/iptables ] || missing="$$missing iptables"; \
+	[ -x /usr/sbin/ip ] || [ -x /bin/ip ] || missing="$$missing iproute2"; \
+	/usr/bin/python3 -c 'import lmdb' 2>/dev/null || \
+		missing="$$missing python3-lmdb"; \
 	[ -x /usr/bin/python3 ] || missing="$$missing python3"; \
 	command -v $(CC) >/dev/null 2>&1 || missing="$$missing $(CC)"; \
 	if [ -n "$$missing" ]; then \
@@ -235,6 +240,7 @@ check: deps
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-integration
+	@$(MAKE) --no-print-directory check-faults
 
 check-unit: $(RUN_UNITS:%=$(B)/tests/test_%)
 	@pass=0; fail=0; \
@@ -250,6 +256,19 @@ check-integration: build
 	@if [ -z "$(T)" ] && [ -x tests/integration/run.sh ]; then \
 		B=$(B) SANITIZE=$(SANITIZE) tests/integration/run.sh; \
 	fi
+
+# The fault suite (tests/faults/): kills, stops, failed fsync and writes,
+# full map and disk, partition and loss, corruption.  The short tier runs
+# with check; `make faults` runs the long one (about an hour) and closes
+# with the counts.
+check-faults: build
+	@if [ -z "$(T)" ] && [ -x tests/faults/run.sh ]; then \
+		B=$(B) SANITIZE=$(SANITIZE) TIER=short tests/faults/run.sh; \
+	fi
+
+faults: deps
+	@$(MAKE) --no-print-directory build
+	@B=$(B) SANITIZE=$(SANITIZE) TIER=long tests/faults/run.sh
 
 memcheck: deps
 	@command -v valgrind >/dev/null 2>&1 || { \

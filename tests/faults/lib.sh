@@ -360,6 +360,9 @@ fault_cleanup() {
 	cleanup
 }
 trap fault_cleanup EXIT
+# run.sh's timeout sends SIGTERM: clean up (mounts, namespaces) then too
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # try_start ORG: like start, but returns 1 when the daemon exits before it
 # is ready (e.g. no room for its start record) instead of failing.
