@@ -64,8 +64,10 @@ def record(d, name, seed, what="value", but_last=False, key=None):
         if what == "value":
             nv, i, bit = flip(v, rnd)
             t.put(k, nv)
-            print("%s: record %s, value byte %d of %d, bit %d flipped"
-                  % (name, k.hex(), i, len(v), bit))
+            seq = " (seq %d)" % int.from_bytes(k, "big") \
+                if name == "audit" else ""
+            print("%s: record %s%s, value byte %d of %d, bit %d flipped"
+                  % (name, k.hex(), seq, i, len(v), bit))
         else:
             nk, i, bit = flip(k, rnd)
             t.delete(k)

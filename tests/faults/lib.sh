@@ -411,3 +411,16 @@ revive() {
 	done
 	die "$1 does not start again"
 }
+
+# audit_sound ORG: ORG's daemon stopped, its audit trail must verify
+# (`cairn audit verify -d`, checkpoint signatures included) after whatever
+# the test did to it.
+audit_sound() {
+	local out
+	out=$("$CAIRN" audit verify -b "$T/book.cairnbook" \
+	    -F "$T/keys/federation.pub" -d "$T/state/$1" 2>&1) ||
+		soft_fail "$1: audit trail does not verify: $(echo "$out" |
+		    grep "result:\|cairn:" | head -n 1)"
+	echo "$1 audit: $(echo "$out" | grep "^records:\|^result:" |
+	    tr '\n' ' ')"
+}

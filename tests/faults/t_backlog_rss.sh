@@ -73,4 +73,6 @@ note "sender VmRSS with a backlog of $N: idle $((idle / 1024)) MiB," \
 check_delivery "$R"
 stop "$SENDER"
 stop "$RECEIVER"
+audit_sound "$SENDER"
+audit_sound "$RECEIVER"
 finish

@@ -11,6 +11,10 @@ REP=$(tier 1 5)
 CORRUPT="/usr/bin/python3 $FAULTS/corrupt.py"
 AUDITDUMP="$BIN/tests/auditdump"
 [ -x "$AUDITDUMP" ] || die "no $AUDITDUMP (make build)"
+verify() {
+	"$CAIRN" audit verify -b "$T/book.cairnbook" \
+	    -F "$T/keys/federation.pub" -d "$1"
+}
 RETRY_MIN=100ms RETRY_MAX=1s federation
 start "$RECEIVER"
 start "$SENDER"
@@ -25,7 +29,11 @@ cp -a "$T/state/$SENDER" "$T/state/$RECEIVER" "$T/pristine/"
 for org in $SENDER $RECEIVER; do
 	"$AUDITDUMP" "$T/state/$org" > "$T/audit.$org" ||
 		die "the undamaged audit trail of $org does not verify"
-	echo "$org: $(wc -l < "$T/audit.$org") audit records, chain verifies"
+	verify "$T/state/$org" > "$T/verify.$org" 2>&1 ||
+		die "cairn audit verify fails on $org's undamaged trail:" \
+		    "$(cat "$T/verify.$org")"
+	echo "$org: $(wc -l < "$T/audit.$org") audit records," \
+	    "$(grep "^result:" "$T/verify.$org")"
 done
 
 tried=0 detected=0 silent=0 crashed=0 named=0
@@ -67,38 +75,37 @@ trial() {
 		how="start refused: $(grep -v info: "$T/log/$org.log" |
 		    tail -n 1)"
 	fi
-	if [ "$kind" = audit-head ]; then
-		# the records are intact; the daemon must notice the head
-		out="(records intact; the daemon reads the head)"
-		if echo "$how" | grep -q "start refused" ||
-		    grep -v info: "$T/log/$org.log" | grep -q "corrupt"; then
-			verdict=detected
-			detected=$((detected + 1))
-			echo "$how" | grep -q "start refused" ||
-				note "$org runs on with a damaged audit head" \
-				    "and refuses every write: $(grep -v info: \
-				    "$T/log/$org.log" | grep corrupt | tail -n 1)"
-		else
-			verdict=silent
-			silent=$((silent + 1))
-			soft_fail "$org did not notice '$what' ($how)"
-		fi
-	elif out=$("$AUDITDUMP" "$T/state/$org" 2>&1 >"$T/dump.out"); then
-		verdict=silent
-		silent=$((silent + 1))
-		soft_fail "$org: audit trail verifies after '$what' ($how)"
-	else
+	out=$(verify "$T/state/$org" 2>&1)
+	vrc=$?
+	dump=$("$AUDITDUMP" "$T/state/$org" 2>&1 >/dev/null)
+	drc=$?
+	out="$(echo "$out" | grep "result:\|cairn:" | head -n 1)"
+	if [ $vrc -ne 0 ] || echo "$how" | grep -q "start refused"; then
 		verdict=detected
 		detected=$((detected + 1))
-		out="$out (last good: seq $(tail -n 1 "$T/dump.out" |
-		    cut -d' ' -f1))"
+	else
+		verdict=silent
+		silent=$((silent + 1))
+		soft_fail "$org: the audit trail verifies after '$what'" \
+		    "($how): $out"
 	fi
-	if [ -n "$seq" ] && { echo "$out" | grep -qw "$seq" ||
-	    grep -v info: "$T/log/$org.log" | grep -qw "seq[= ]$seq"; }; then
-		named=$((named + 1))
-		out="$out [record $seq named]"
+	[ $drc -ne 0 ] || [ "$kind" = audit-head ] ||
+		soft_fail "$org: auditdump reads the trail after '$what'"
+	if [ -n "$seq" ]; then
+		if echo "$out" | grep -q "at seq $seq\b"; then
+			named=$((named + 1))
+			out="$out [damaged record named]"
+		else
+			soft_fail "$org: '$what' but verify says: $out"
+		fi
 	fi
-	printf '%-8s %-15s %s\n         daemon: %s\n         auditdump: %s\n' \
+	if [ "$kind" = audit-head ] && ! echo "$how" | grep -q "start refused"
+	then
+		note "$org starts with a damaged audit head and then refuses" \
+		    "every write: $(grep -v info: "$T/log/$org.log" |
+		    grep corrupt | tail -n 1)"
+	fi
+	printf '%-8s %-15s %s\n         daemon: %s\n         verify: %s\n' \
 	    "$verdict" "$org" "$what" "$how" "$out"
 }
 n=0
@@ -115,9 +122,8 @@ for i in $(seq 1 "$REP"); do
 done
 echo "audit tampering trials: $tried; detected: $detected; verified" \
 	"silently: $silent; crashes: $crashed; damaged record named: $named"
-note "audit tampering: $detected of $tried detected, the damaged record" \
-	"named in $named (auditdump stops at the last good record; the" \
-	"daemon itself does not check the chain)"
+note "audit tampering: $detected of $tried detected; the damaged record" \
+	"named by cairn audit verify in $named"
 stat bad_tried "$tried"
 stat bad_rejected "$detected"
 stat bad_silent "$silent"

@@ -59,4 +59,6 @@ drained "$SENDER" 30
 check_delivery "$R"
 stop "$SENDER"
 stop "$RECEIVER"
+audit_sound "$SENDER"
+audit_sound "$RECEIVER"
 finish

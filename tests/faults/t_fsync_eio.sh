@@ -96,3 +96,6 @@ echo "fail-stops on EIO: $failstops; refused or unanswered submits:" \
 	"$(grep -vc " ok " "$R")"
 stop "$SENDER"
 stop "$RECEIVER"
+audit_sound "$SENDER"
+audit_sound "$RECEIVER"
+finish

@@ -25,3 +25,6 @@ check_delivery "$R"
 echo "kills of the receiver survived: $KILLS"
 stop "$SENDER"
 stop "$RECEIVER"
+audit_sound "$SENDER"
+audit_sound "$RECEIVER"
+finish

@@ -21,14 +21,23 @@ for p in $(random_points "$K" 1 "$N"); do
 	done
 	i=$((i + 1))
 	if [ $((i % 3)) -eq 0 ]; then
-		# certainly during a submit: the daemon is stopped while a
-		# client sends, then killed with the request unanswered
-		pid=$(pid_of "$SENDER")
-		kill -STOP "$pid"
+		# certainly during a submit: the daemon runs under strace
+		# with every fdatasync delayed 0.4 s, so it has read the
+		# request and is committing it when it is killed
+		stop "$SENDER"
+		wrap "$SENDER" strace -f -qq -o /dev/null -e trace=fdatasync \
+		    -e inject=fdatasync:delay_enter=400000
+		fstart "$SENDER"
+		rm -f "$T/bin/$SENDER"
 		submit1 "$((N + i))" >> "$R" &
 		sp=$!
 		sleep 0.2
-		kill9 "$SENDER"
+		tp=$(pid_of "$SENDER")
+		kill -9 "$(awk '{ print $1 }' "/proc/$tp/task/$tp/children")"
+		wait_exit "$SENDER" 5 || die "traced sender did not die"
+		start "$SENDER"
+		KILLS=$((KILLS + 1))
+		stat kills 1
 		wait "$sp"
 	else
 		rsleep 10
@@ -46,3 +55,6 @@ stat submits_cut_by_kill "$u"
 [ "$u" -gt 0 ] || die "no kill landed during a submit"
 stop "$SENDER"
 stop "$RECEIVER"
+audit_sound "$SENDER"
+audit_sound "$RECEIVER"
+finish

@@ -113,4 +113,6 @@ note "partition ${PART}s + loss ${LOSS}s: $(accepted "$R") messages," \
 check_delivery "$R"
 stop "$SENDER"
 stop "$RECEIVER"
+audit_sound "$SENDER"
+audit_sound "$RECEIVER"
 finish

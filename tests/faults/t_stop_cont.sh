@@ -33,3 +33,6 @@ echo "SIGSTOP/SIGCONT cycles: $K; submits without an answer:" \
 	"$(grep -c noanswer "$R")"
 stop "$SENDER"
 stop "$RECEIVER"
+audit_sound "$SENDER"
+audit_sound "$RECEIVER"
+finish
