@@ -199,7 +199,7 @@ run(struct cairnd *d)
 	zmq_pollitem_t items[POLL_MAX];
 	struct xport_in *in;
 	struct xport_reply *rep;
-	size_t	 n, i, k, nin, nrep;
+	size_t	 n, i, k, nin, nrep, batch;
 	int	 timeout, rc, passes = 0;
 
 	in = calloc(BATCH, sizeof(*in));
@@ -221,13 +221,17 @@ run(struct cairnd *d)
 		}
 		if (items[0].revents & ZMQ_POLLIN)
 			handle_signals(d);
+		/* smaller passes while the store is short of room */
+		batch = workflow_batch(d->wf);
+		if (batch > BATCH)
+			batch = BATCH;
 		if (items[1].revents & ZMQ_POLLIN)
-			control_ready(d->ctl, BATCH);
+			control_ready(d->ctl, batch);
 		for (i = 2; i < n; i++) {
 			if (!(items[i].revents & ZMQ_POLLIN))
 				continue;
-			xport_ready(d->x, items[i].socket, in, BATCH, &nin,
-			    rep, BATCH, &nrep);
+			xport_ready(d->x, items[i].socket, in, batch, &nin,
+			    rep, batch, &nrep);
 			for (k = 0; k < nin; k++)
 				workflow_incoming(d->wf, &in[k]);
 			for (k = 0; k < nrep; k++)

@@ -14,6 +14,7 @@
  * What to keep and when is for the workflow to decide, not this file.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <stdbool.h>
@@ -56,9 +57,11 @@ struct store {
 	MDB_env		*env;
 	MDB_dbi		 dbi[DB_COUNT];
 	struct store_txn wtxn;		/* txn == NULL when none is open */
+	char		*dir;		/* for the file system's free space */
 };
 
 static int	mdb_code(int rc);
+static uint64_t	disk_free(struct store *);
 static int	put_rec(MDB_txn *t, MDB_dbi dbi, const uint8_t *id,
 		    const uint8_t *buf, size_t len, unsigned int flags);
 static int	put_sched(MDB_txn *t, MDB_dbi dbi, int64_t when,
@@ -386,7 +389,12 @@ store_open(struct store **out, const char *dir, size_t map_size)
 		return -ENOTDIR;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return -ENOMEM;
+	if ((st->dir = strdup(dir)) == NULL) {
+		free(st);
+		return -ENOMEM;
+	}
 	if ((rc = mdb_env_create(&st->env)) != 0) {
+		free(st->dir);
 		free(st);
 		return CAIRN_ESTORE;
 	}
@@ -429,6 +437,7 @@ fail:
 	if (t != NULL)
 		mdb_txn_abort(t);
 	mdb_env_close(st->env);
+	free(st->dir);
 	free(st);
 	return rc;
 }
@@ -442,6 +451,7 @@ store_close(struct store *st)
 	if (st->wtxn.txn != NULL)
 		mdb_txn_abort(st->wtxn.txn);
 	mdb_env_close(st->env);
+	free(st->dir);
 	free(st);
 }
 
@@ -472,7 +482,17 @@ store_commit(struct store_txn *txn)
 	txn->txn = NULL;
 	if (rc == 0)
 		return 0;
-	return mdb_code(rc) == CAIRN_ENOSPACE ? CAIRN_ENOSPACE : CAIRN_ESTORE;
+	if (mdb_code(rc) == CAIRN_ENOSPACE)
+		return CAIRN_ENOSPACE;
+	/*
+	 * LMDB reports a short write on a full file system as EIO.  The
+	 * failed write left the last committed meta page in place, so when
+	 * the disk really is full this is not the unknown state of a failed
+	 * fsync: it is a full store, and the daemon may go on.
+	 */
+	if (rc == EIO && disk_free(txn->st) < STORE_DISK_RESERVE)
+		return CAIRN_ENOSPACE;
+	return CAIRN_ESTORE;
 }
 
 void
@@ -482,6 +502,63 @@ store_abort(struct store_txn *txn)
 		return;
 	mdb_txn_abort(txn->txn);
 	txn->txn = NULL;
+}
+
+/* Bytes free for an unprivileged writer on the store's file system. */
+static uint64_t
+disk_free(struct store *st)
+{
+	struct statvfs vfs;
+
+	if (st->dir == NULL || statvfs(st->dir, &vfs) != 0)
+		return UINT64_MAX;	/* unknown: do not claim it is full */
+	return (uint64_t)vfs.f_bavail * vfs.f_frsize;
+}
+
+int
+store_space(struct store *st, uint64_t *map_free, uint64_t *disk)
+{
+	MDB_envinfo	 info;
+	MDB_stat	 ms;
+	MDB_txn		*t;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint64_t	 freepages = 0, used;
+	int		 rc;
+
+	if ((rc = mdb_env_info(st->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(st->env, &ms)) != 0)
+		return mdb_code(rc);
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &t)) != 0)
+		return mdb_code(rc);
+	/* The free list (dbi 0) holds arrays of page numbers, count first. */
+	if ((rc = mdb_cursor_open(t, 0, &c)) == 0) {
+		while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0)
+			if (v.mv_size >= sizeof(size_t))
+				freepages += *(const size_t *)v.mv_data;
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(t);
+	used = ((uint64_t)info.me_last_pgno + 1 - freepages) * ms.ms_psize;
+	*map_free = used < info.me_mapsize ? info.me_mapsize - used : 0;
+	*disk = disk_free(st);
+	return 0;
+}
+
+int
+store_out_drop_envelope(struct store_txn *txn,
+    const uint8_t id[static CAIRN_MSG_ID_BYTES])
+{
+	MDB_txn	*t;
+	MDB_val	 k;
+	int	 rc;
+
+	if ((rc = wr_txn(txn, &t)) != 0)
+		return rc;
+	k.mv_size = CAIRN_MSG_ID_BYTES;
+	k.mv_data = (void *)id;
+	rc = mdb_del(t, txn->st->dbi[DB_OUTENV], &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : mdb_code(rc);
 }
 
 /* --- outbox --- */
@@ -659,6 +736,53 @@ out_visit(void *ctx, const MDB_val *k, const MDB_val *v)
 	    v->mv_size)) != 0)
 		return rc;
 	return oe->fn(oe->arg, &o);
+}
+
+int
+store_out_queued_each(struct store *st,
+    int (*fn)(void *arg, const struct store_out *o), void *arg)
+{
+	MDB_txn		*t;
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v, ok, ov;
+	MDB_cursor_op	 op;
+	struct store_out o;
+	const uint8_t	*id;
+	int64_t		 when;
+	int		 rc;
+
+	if ((rc = rd_begin(st, NULL, &t)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(t, st->dbi[DB_SCHED], &c)) != 0) {
+		rc = mdb_code(rc);
+		goto out;
+	}
+	for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
+	    op = MDB_NEXT) {
+		if (cairn_storefmt_sched_key_parse(&when, &id, k.mv_data,
+		    k.mv_size) != 0 || v.mv_size != 0) {
+			rc = CAIRN_ECORRUPT;
+			goto out;
+		}
+		ok.mv_size = CAIRN_MSG_ID_BYTES;
+		ok.mv_data = (void *)id;
+		if ((rc = mdb_get(t, st->dbi[DB_OUTBOX], &ok, &ov)) != 0) {
+			rc = rc == MDB_NOTFOUND ? CAIRN_ECORRUPT :
+			    mdb_code(rc);
+			goto out;
+		}
+		if ((rc = cairn_storefmt_out_decode(&o, id, ov.mv_data,
+		    ov.mv_size)) != 0)
+			goto out;
+		if ((rc = fn(arg, &o)) != 0)
+			goto out;
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : mdb_code(rc);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	rd_end(NULL, t);
+	return rc;
 }
 
 int

@@ -73,6 +73,22 @@ int	store_open(struct store **out, const char *dir, size_t map_size)
 void	store_close(struct store *st);
 
 /*
+ * Below this much free space on the store's file system a failed commit
+ * counts as a full store (CAIRN_ENOSPACE), and the workflow stops
+ * accepting new work well before it.
+ */
+#define STORE_DISK_RESERVE	(1024u * 1024)
+
+/*
+ * How much room is left: bytes of the map not in use (counting LMDB's free
+ * pages as room) and bytes free on the file system (UINT64_MAX if
+ * unknown).  Uses a short read transaction.
+ * Returns 0 or CAIRN_ESTORE.
+ */
+int	store_space(struct store *st, uint64_t *map_free, uint64_t *disk_free)
+	    CAIRN_MUSTCHECK;
+
+/*
  * Starts the (single) write transaction.  Returns 0 or CAIRN_ESTORE (also
  * when one is already open: a second would deadlock on LMDB's writer
  * lock).
@@ -135,12 +151,29 @@ int	store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
 	    CAIRN_MUSTCHECK;
 
 /*
+ * Calls fn for every QUEUED message, in schedule order, until fn returns
+ * non-zero (which is then returned).  Reads only the schedule's entries,
+ * not the settled part of the outbox.  One read transaction.
+ */
+int	store_out_queued_each(struct store *st,
+	    int (*fn)(void *arg, const struct store_out *o), void *arg)
+	    CAIRN_MUSTCHECK;
+
+/*
  * Calls fn for every outgoing message (msg id order) until fn returns
  * non-zero (which is then returned).  Uses one read transaction.
  */
 int	store_out_each(struct store *st,
 	    int (*fn)(void *arg, const struct store_out *o), void *arg)
 	    CAIRN_MUSTCHECK;
+
+/*
+ * Drops the envelope of an outgoing message that is settled (delivered,
+ * rejected or failed): nobody here can read it, the metadata keeps its
+ * hash, and the space is what lets a full store drain.  0 if absent.
+ */
+int	store_out_drop_envelope(struct store_txn *txn,
+	    const uint8_t id[static CAIRN_MSG_ID_BYTES]) CAIRN_MUSTCHECK;
 
 /* Stores the signed receipt or nack received for msg id. */
 int	store_receipt_put(struct store_txn *txn,

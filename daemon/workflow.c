@@ -32,9 +32,11 @@ struct deferred {
 	void		*arg;
 };
 
+/* Messages sent to one peer and not yet answered, each with a deadline. */
 struct inflight {
 	char		 org[CAIRN_ORG_ID_MAX + 1];
 	uint8_t		(*ids)[CAIRN_MSG_ID_BYTES];
+	int64_t		*deadline;
 	size_t		 n;
 };
 
@@ -52,7 +54,13 @@ struct workflow {
 	size_t			 npeers;
 	int			 window_full;
 	struct log_ratelimit	 rl;
+	struct log_ratelimit	 rl_full;	/* "store is full" lines */
 	int64_t			 started_ms;
+	int64_t			 full_until;	/* a write failed for space */
+	size_t			 due_batch;	/* shrinks when a pass is too big */
+	int64_t			 space_ms;	/* when space was measured */
+	uint64_t		 map_free;
+	uint64_t		 disk_free;
 };
 
 struct send_job {
@@ -95,6 +103,10 @@ workflow_init(struct workflow **out, const struct config *cfg,
 	wf->sec = sec;
 	wf->book = book;
 	wf->started_ms = workflow_now();
+	wf->due_batch = DUE_BATCH;
+	wf->rl_full = (struct log_ratelimit)LOG_RATELIMIT_INIT("store-full "
+	    "notices", 1);
+	wf->rl_full.interval_ms = 10000;
 	wf->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT("peer refusals",
 	    LOG_RATELIMIT_BURST);
 	*out = wf;
@@ -118,8 +130,10 @@ workflow_shutdown(struct workflow *wf)
 	for (i = 0; i < wf->ndefer; i++)
 		wf->defer[i].fn(wf->defer[i].arg, CAIRN_ESTORE);
 	free(wf->defer);
-	for (i = 0; i < wf->npeers; i++)
+	for (i = 0; i < wf->npeers; i++) {
 		free(wf->peers[i].ids);
+		free(wf->peers[i].deadline);
+	}
 	free(wf->peers);
 	free(wf);
 }
@@ -175,11 +189,58 @@ txn(struct workflow *wf)
 static void
 txn_lost(struct workflow *wf, int rc)
 {
-	log_warnx("workflow: store write failed, pass abandoned: %s",
-	    cairn_strerror(rc));
+	int64_t	now = workflow_now();
+
+	if (rc == CAIRN_ENOSPACE) {
+		/*
+		 * Pause instead of spinning on a store that cannot take it,
+		 * and try smaller passes: a full map may still have room for
+		 * the copy-on-write pages of a few updates, not of hundreds.
+		 */
+		wf->full_until = now + 1000;
+		wf->space_ms = 0;
+		wf->due_batch = wf->due_batch > 4 ? wf->due_batch / 4 : 1;
+		if (log_ratelimit(&wf->rl_full, now))
+			log_warnx("workflow: store is full, pass abandoned; "
+			    "new messages are refused until there is room");
+	} else
+		log_warnx("workflow: store write failed, pass abandoned: %s",
+		    cairn_strerror(rc));
 	store_abort(wf->txn);
 	wf->txn = NULL;
 	run_deferred(wf, rc);
+}
+
+/*
+ * Whether there is room for new work of about need bytes: a quarter of
+ * the map stays free for settling what is already queued (attempts,
+ * receipts, audit records), and the file system keeps twice the store's
+ * reserve.  Measured at most every 100 ms; what is accepted in between is
+ * counted against the last measurement.
+ */
+static int
+room_for(struct workflow *wf, size_t need)
+{
+	int64_t	now = workflow_now();
+
+	if (now - wf->space_ms > 100 &&
+	    store_space(wf->st, &wf->map_free, &wf->disk_free) == 0)
+		wf->space_ms = now;
+	if (now < wf->full_until ||
+	    wf->map_free < wf->cfg->map_size / 4 + 2 * (uint64_t)need ||
+	    wf->disk_free < 2 * (uint64_t)STORE_DISK_RESERVE +
+	    4 * (uint64_t)need)
+		return 0;
+	wf->map_free -= 2 * (uint64_t)need;
+	if (wf->disk_free != UINT64_MAX)
+		wf->disk_free -= 2 * (uint64_t)need;
+	return 1;
+}
+
+size_t
+workflow_batch(struct workflow *wf)
+{
+	return wf->due_batch;
 }
 
 struct store_txn *
@@ -196,9 +257,21 @@ workflow_commit(struct workflow *wf)
 	if (wf->txn != NULL) {
 		rc = store_commit(wf->txn);
 		wf->txn = NULL;
-		if (rc != 0)
+		if (rc == CAIRN_ENOSPACE) {
+			wf->full_until = workflow_now() + 1000;
+			wf->space_ms = 0;
+			wf->due_batch = wf->due_batch > 4 ? wf->due_batch / 4 :
+			    1;
+			if (log_ratelimit(&wf->rl_full, workflow_now()))
+				log_warnx("workflow: store is full, commit "
+				    "failed; new messages are refused until "
+				    "there is room");
+		} else if (rc != 0)
 			log_warnx("workflow: commit failed: %s",
 			    cairn_strerror(rc));
+		else if (wf->due_batch < DUE_BATCH)
+			/* grow back slowly: a full store stays near its edge */
+			wf->due_batch += wf->due_batch / 8 + 1;
 	}
 	run_deferred(wf, rc);
 	return rc;
@@ -264,10 +337,39 @@ inflight_peer(struct workflow *wf, const char *org)
 	memset(&np[i], 0, sizeof(np[i]));
 	snprintf(np[i].org, sizeof(np[i].org), "%s", org);
 	np[i].ids = calloc(wf->cfg->window, CAIRN_MSG_ID_BYTES);
-	if (np[i].ids == NULL)
+	np[i].deadline = calloc(wf->cfg->window, sizeof(int64_t));
+	if (np[i].ids == NULL || np[i].deadline == NULL) {
+		free(np[i].ids);
+		free(np[i].deadline);
 		return NULL;
+	}
 	wf->npeers++;
 	return &np[i];
+}
+
+static void
+inflight_drop(struct inflight *p, size_t i)
+{
+	p->n--;
+	memmove(p->ids[i], p->ids[p->n], CAIRN_MSG_ID_BYTES);
+	p->deadline[i] = p->deadline[p->n];
+}
+
+/* Frees the slots of sends whose answer is overdue: they will be retried. */
+static void
+inflight_expire(struct workflow *wf, int64_t now)
+{
+	struct inflight *p;
+	size_t	i, k;
+
+	for (i = 0; i < wf->npeers; i++) {
+		p = &wf->peers[i];
+		for (k = 0; k < p->n; )
+			if (p->deadline[k] <= now)
+				inflight_drop(p, k);
+			else
+				k++;
+	}
 }
 
 static void
@@ -280,9 +382,7 @@ inflight_remove(struct workflow *wf, const char *org, const uint8_t *id)
 		return;
 	for (i = 0; i < p->n; i++) {
 		if (memcmp(p->ids[i], id, CAIRN_MSG_ID_BYTES) == 0) {
-			memmove(p->ids[i], p->ids[p->n - 1],
-			    CAIRN_MSG_ID_BYTES);
-			p->n--;
+			inflight_drop(p, i);
 			return;
 		}
 	}
@@ -734,6 +834,13 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		    cairn_strerror(rc));
 		goto refused;
 	}
+	if (!room_for(wf, envlen)) {
+		snprintf(err, errlen, "the store is full (its map or its "
+		    "disk); message not accepted, nothing already accepted "
+		    "is affected");
+		rc = CAIRN_ENOSPACE;
+		goto refused;
+	}
 
 	memset(&o, 0, sizeof(o));
 	memcpy(o.msg_id, hdr.msg_id, CAIRN_MSG_ID_BYTES);
@@ -940,6 +1047,14 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
 		goto out;
 	}
+	if (!room_for(wf, len)) {
+		/* no receipt: the sender keeps it and retries */
+		if (log_ratelimit(&wf->rl_full, now))
+			log_warnx("workflow: store is full, not taking "
+			    "envelopes from %s until there is room; senders "
+			    "retry", in->org);
+		goto out;
+	}
 	if ((t = txn(wf)) == NULL)
 		goto out;
 	addr(local, sizeof(local), h->to_org, h->to_function);
@@ -1077,6 +1192,7 @@ workflow_reply(struct workflow *wf, struct xport_reply *rep)
 		o.last_error = CAIRN_EREFUSED;
 	}
 	if ((rc = store_out_update(t, &o)) != 0 ||
+	    (rc = store_out_drop_envelope(t, o.msg_id)) != 0 ||
 	    (rc = store_receipt_put(t, o.msg_id, buf, len)) != 0 ||
 	    (rc = case_settled(wf, t, &o)) != 0) {
 		txn_lost(wf, rc);
@@ -1143,14 +1259,17 @@ workflow_due(struct workflow *wf)
 	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
 	int64_t	 now = workflow_now(), next;
 	size_t	 n, i, k;
-	int	 rc;
+	int	 rc, ready;
 
 	wf->window_full = 0;
+	if (now < wf->full_until)
+		return;
+	inflight_expire(wf, now);
 	if ((t = txn(wf)) == NULL)
 		return;
 	if ((due = calloc(DUE_BATCH, sizeof(*due))) == NULL)
 		return;
-	if ((rc = store_out_due(wf->st, t, now, due, DUE_BATCH, &n,
+	if ((rc = store_out_due(wf->st, t, now, due, wf->due_batch, &n,
 	    &next)) != 0) {
 		log_warnx("workflow: cannot read schedule: %s",
 		    cairn_strerror(rc));
@@ -1159,6 +1278,9 @@ workflow_due(struct workflow *wf)
 	for (i = 0; i < n; i++) {
 		struct store_out *o = &due[i];
 
+		/* an audit record that did not fit lost the transaction */
+		if (wf->txn != t)
+			goto out;
 		if ((peer = inflight_peer(wf, o->to_org)) == NULL)
 			goto out;
 		/* due again means the last attempt timed out */
@@ -1169,6 +1291,7 @@ workflow_due(struct workflow *wf)
 			o->state = STORE_OUT_FAILED;
 			o->last_error = CAIRN_EEXPIRED;
 			if ((rc = store_out_update(t, o)) != 0 ||
+			    (rc = store_out_drop_envelope(t, o->msg_id)) != 0 ||
 			    (rc = case_settled(wf, t, o)) != 0) {
 				txn_lost(wf, rc);
 				goto out;
@@ -1182,10 +1305,30 @@ workflow_due(struct workflow *wf)
 			    o->attempts);
 			continue;
 		}
-		if (peer->n >= wf->cfg->window) {
+		/*
+		 * Only a connected peer gets envelopes; while it is not, the
+		 * attempt is counted and backed off without taking a window
+		 * slot, and the peer-up callback brings the message forward
+		 * as soon as the connection is made.
+		 */
+		ready = xport_peer_ready(wf->x, o->to_org);
+		if (ready && peer->n >= wf->cfg->window) {
 			wf->window_full = 1;
 			continue;
 		}
+		o->attempts++;
+		o->next_ms = now + backoff(wf->cfg, o->attempts);
+		if (o->next_ms > o->expires_ms)
+			o->next_ms = o->expires_ms;
+		if (!ready) {
+			o->last_error = -ENOTCONN;
+			if ((rc = store_out_update(t, o)) != 0) {
+				txn_lost(wf, rc);
+				goto out;
+			}
+			continue;
+		}
+		o->last_error = 0;
 		if ((j = calloc(1, sizeof(*j))) == NULL)
 			goto out;
 		j->wf = wf;
@@ -1198,10 +1341,6 @@ workflow_due(struct workflow *wf)
 			free(j);
 			continue;
 		}
-		o->attempts++;
-		o->next_ms = now + backoff(wf->cfg, o->attempts);
-		if (o->next_ms > o->expires_ms)
-			o->next_ms = o->expires_ms;
 		if ((rc = store_out_update(t, o)) != 0) {
 			free(j->env);
 			free(j);
@@ -1214,6 +1353,7 @@ workflow_due(struct workflow *wf)
 			    (int32_t)o->attempts, -1);
 		k = peer->n++;
 		memcpy(peer->ids[k], o->msg_id, CAIRN_MSG_ID_BYTES);
+		peer->deadline[k] = o->next_ms;
 		workflow_defer(wf, send_done, j);
 	}
 out:
@@ -1233,8 +1373,7 @@ up_visit(void *arg, const struct store_out *o)
 	struct up_ctx *u = arg;
 	uint8_t	(*nids)[CAIRN_MSG_ID_BYTES];
 
-	if (o->state != STORE_OUT_QUEUED || o->next_ms <= u->now ||
-	    strcmp(o->to_org, u->org) != 0)
+	if (o->next_ms <= u->now || strcmp(o->to_org, u->org) != 0)
 		return 0;
 	if (u->n == u->cap) {
 		u->cap = u->cap ? u->cap * 2 : 256;
@@ -1259,7 +1398,7 @@ workflow_peer_up(void *arg, const char *org)
 	memset(&u, 0, sizeof(u));
 	u.org = org;
 	u.now = workflow_now();
-	if ((rc = store_out_each(wf->st, up_visit, &u)) != 0)
+	if ((rc = store_out_queued_each(wf->st, up_visit, &u)) != 0)
 		goto out;
 	if (u.n == 0 || (t = txn(wf)) == NULL)
 		goto out;
@@ -1286,6 +1425,10 @@ workflow_timeout(struct workflow *wf, int max_ms)
 	size_t	n;
 	int64_t	next, now;
 
+	now = workflow_now();
+	if (now < wf->full_until)
+		return (int)(wf->full_until - now < max_ms ?
+		    wf->full_until - now : max_ms);
 	if (wf->window_full)
 		return max_ms < 20 ? max_ms : 20;
 	if (store_out_due(wf->st, NULL, INT64_MIN, &o, 0, &n, &next) != 0)

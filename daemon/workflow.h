@@ -45,6 +45,13 @@ void	workflow_shutdown(struct workflow *wf);
  */
 struct store_txn *workflow_txn(struct workflow *wf);
 
+/*
+ * How many events of each kind one pass should take (at most DUE_BATCH,
+ * 512): less after a pass was lost because the store had no room for it,
+ * growing back as passes commit.
+ */
+size_t	workflow_batch(struct workflow *wf);
+
 /* Milliseconds since the epoch (CLOCK_REALTIME). */
 int64_t	workflow_now(void);
 

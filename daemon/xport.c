@@ -103,9 +103,7 @@ xport_init(struct xport **out, const char *listen,
 		goto fail;
 	}
 	if (zmq_bind(x->router, listen) != 0) {
-		log_warnx("xport: cannot bind %s: %s", listen,
-		    zmq_strerror(errno));
-		rc = CAIRN_EENDPOINT;
+		rc = -errno;
 		goto fail;
 	}
 	*out = x;
@@ -468,6 +466,16 @@ peer_get(struct xport *x, const char *org)
 	}
 	log_info("xport: connecting to %s at %s", org, o->endpoint);
 	return p;
+}
+
+int
+xport_peer_ready(struct xport *x, const char *org)
+{
+	struct peer *p;
+
+	if ((p = peer_get(x, org)) == NULL)
+		return 0;
+	return p->up;
 }
 
 int

@@ -41,7 +41,7 @@ struct xport_in {
  * ROUTER to listen with the CURVE key pair (sk is copied into ZeroMQ and
  * not kept).  max_msg bounds incoming envelopes.  The book is borrowed:
  * call xport_set_book() when it changes.
- * Returns 0, CAIRN_EENDPOINT (cannot bind) or -errno.
+ * Returns 0 or -errno (e.g. -EADDRINUSE when the endpoint cannot be bound).
  */
 int	xport_init(struct xport **out, const char *listen,
 	    const uint8_t curve_pk[static 32], const uint8_t curve_sk[static 32],
@@ -95,6 +95,14 @@ int	xport_ready(struct xport *x, void *socket, struct xport_in *in,
 
 /* Releases an incoming frame. */
 void	xport_in_done(struct xport_in *in);
+
+/*
+ * Whether org can take envelopes now: its connection has completed the
+ * CURVE handshake.  Starts connecting if xport has no connection yet (the
+ * peer-up callback tells when it is up).  0 also for an org not in the
+ * book.
+ */
+int	xport_peer_ready(struct xport *x, const char *org);
 
 /*
  * Sends envelope bytes to a peer org (connecting lazily).  Returns 0,
