@@ -8,7 +8,6 @@
  * Nothing here knows about signatures, expiry or rollback.
  */
 #include <errno.h>
-#include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "proto/bookwire.h"
 #include "proto/cairn.pb-c.h"
+#include "proto/pbutil.h"
 #include "proto/kind.h"
 
 /*
@@ -27,24 +27,13 @@
  */
 #define BOOK_BUDGET_FACTOR	16
 #define WRAP_BUDGET_FACTOR	2
-#define BUDGET_SLACK		(64u * 1024)
-#define BLOCK_HDR		alignof(max_align_t)
 #define GUARANTEE_DAYS_MAX	365
 #define KINDS_MASK		(((1u << (CAIRN_KIND_MAX + 1)) - 1) & ~1u)
-
-struct budget {
-	ProtobufCAllocator	alloc;
-	size_t			left;
-	int			nomem;
-};
 
 struct keyref {
 	uint8_t		id[CAIRN_KEY_ID_BYTES];
 };
 
-static void	*budget_alloc(void *, size_t);
-static void	 budget_free(void *, void *);
-static void	 budget_init(struct budget *, size_t);
 static int	 canonical(const ProtobufCMessage *, const uint8_t *, size_t);
 static int	 key_from_wire(struct cairn_pubkey *,
 		    const Cairn__V1__PublicKey *);
@@ -66,61 +55,7 @@ static int	 cmp_curve(const void *, const void *);
 static int	 cmp_keyref(const void *, const void *);
 static void	 key_to_wire(Cairn__V1__PublicKey *,
 		    const struct cairn_pubkey *);
-static size_t	 budget_for(size_t, size_t);
 static int	 unknown_fields(const Cairn__V1__AddressBook *);
-
-static void *
-budget_alloc(void *arg, size_t size)
-{
-	struct budget	*b = arg;
-	uint8_t		*p;
-	size_t		 need;
-
-	if (size > SIZE_MAX - BLOCK_HDR)
-		return NULL;
-	need = size + BLOCK_HDR;
-	if (need > b->left)
-		return NULL;
-	if ((p = malloc(need)) == NULL) {
-		b->nomem = 1;
-		return NULL;
-	}
-	memcpy(p, &need, sizeof(need));
-	b->left -= need;
-	return p + BLOCK_HDR;
-}
-
-static void
-budget_free(void *arg, void *ptr)
-{
-	struct budget	*b = arg;
-	uint8_t		*p;
-	size_t		 need;
-
-	if (ptr == NULL)
-		return;
-	p = (uint8_t *)ptr - BLOCK_HDR;
-	memcpy(&need, p, sizeof(need));
-	b->left += need;
-	free(p);
-}
-
-static void
-budget_init(struct budget *b, size_t budget)
-{
-	b->alloc.alloc = budget_alloc;
-	b->alloc.free = budget_free;
-	b->alloc.allocator_data = b;
-	b->left = budget;
-	b->nomem = 0;
-}
-
-static size_t
-budget_for(size_t factor, size_t len)
-{
-	/* len <= CAIRN_BOOK_MAX_BYTES, so this cannot overflow. */
-	return factor * len + BUDGET_SLACK;
-}
 
 /*
  * Refuses any encoding other than the one we produce: unknown, repeated or
@@ -466,15 +401,16 @@ cairn_bookwire_decode(struct cairn_bookdata **out, const uint8_t *buf,
 {
 	Cairn__V1__AddressBook	*w = NULL;
 	struct cairn_bookdata	*book = NULL;
-	struct budget		 b;
+	struct cairn_pb_budget	 b;
 	size_t			 i;
 	int			 rc;
 
 	*out = NULL;
 	if (len > CAIRN_BOOK_MAX_BYTES)
 		return CAIRN_ETOOBIG;
-	budget_init(&b, budget_for(BOOK_BUDGET_FACTOR, len));
-	w = cairn__v1__address_book__unpack(&b.alloc, len, buf);
+	w = (Cairn__V1__AddressBook *)cairn_pb_unpack_factor(
+	    &cairn__v1__address_book__descriptor, &b, buf, len,
+	    BOOK_BUDGET_FACTOR);
 	if (w == NULL)
 		return b.nomem ? -ENOMEM : CAIRN_EMALFORMED;
 	if (unknown_fields(w)) {
@@ -512,7 +448,7 @@ cairn_bookwire_decode(struct cairn_bookdata **out, const uint8_t *buf,
 	book = NULL;
 out:
 	cairn_bookwire_free(book);
-	cairn__v1__address_book__free_unpacked(w, &b.alloc);
+	cairn_pb_free((ProtobufCMessage *)w, &b);
 	return rc;
 }
 
@@ -707,7 +643,7 @@ cairn_bookwire_unwrap(const uint8_t *buf, size_t len, uint8_t **book,
     uint8_t key_id[static CAIRN_KEY_ID_BYTES])
 {
 	Cairn__V1__SignedAddressBook	*w;
-	struct budget			 b;
+	struct cairn_pb_budget		 b;
 	uint8_t				*copy;
 	int				 rc;
 
@@ -715,8 +651,9 @@ cairn_bookwire_unwrap(const uint8_t *buf, size_t len, uint8_t **book,
 	*booklen = 0;
 	if (len > CAIRN_BOOK_MAX_BYTES)
 		return CAIRN_ETOOBIG;
-	budget_init(&b, budget_for(WRAP_BUDGET_FACTOR, len));
-	w = cairn__v1__signed_address_book__unpack(&b.alloc, len, buf);
+	w = (Cairn__V1__SignedAddressBook *)cairn_pb_unpack_factor(
+	    &cairn__v1__signed_address_book__descriptor, &b, buf, len,
+	    WRAP_BUDGET_FACTOR);
 	if (w == NULL)
 		return b.nomem ? -ENOMEM : CAIRN_EMALFORMED;
 	if (w->base.n_unknown_fields != 0) {
@@ -740,6 +677,6 @@ cairn_bookwire_unwrap(const uint8_t *buf, size_t len, uint8_t **book,
 	*book = copy;
 	*booklen = w->book.len;
 out:
-	cairn__v1__signed_address_book__free_unpacked(w, &b.alloc);
+	cairn_pb_free((ProtobufCMessage *)w, &b);
 	return rc;
 }

@@ -1151,8 +1151,9 @@ cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
 	memset(rep, 0, sizeof(*rep));
 	if (len > CAIRN_CTL_MAX_BYTES)
 		return CAIRN_ETOOBIG;
-	pb = (Cairn__V1__ClientReply *)cairn_pb_unpack(
-	    &cairn__v1__client_reply__descriptor, &budget, buf, len);
+	/* lists of many small messages unpack to many times their size */
+	pb = (Cairn__V1__ClientReply *)cairn_pb_unpack_factor(
+	    &cairn__v1__client_reply__descriptor, &budget, buf, len, 16);
 	if (pb == NULL)
 		return CAIRN_EMALFORMED;
 	if (!clean_fields(&pb->base)) {

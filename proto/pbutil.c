@@ -27,8 +27,10 @@ budget_alloc(void *arg, size_t size)
 
 	if (size > b->left || size > SIZE_MAX - sizeof(*blk))
 		return NULL;
-	if ((blk = malloc(sizeof(*blk) + size)) == NULL)
+	if ((blk = malloc(sizeof(*blk) + size)) == NULL) {
+		b->nomem = 1;
 		return NULL;
+	}
 	blk->size = size;
 	b->left -= size;
 	return blk->align;
@@ -56,14 +58,22 @@ cairn_pb_budget_init(struct cairn_pb_budget *b, size_t budget)
 	b->alloc.free = budget_free;
 	b->alloc.allocator_data = b;
 	b->left = budget;
+	b->nomem = 0;
+}
+
+ProtobufCMessage *
+cairn_pb_unpack_factor(const ProtobufCMessageDescriptor *desc,
+    struct cairn_pb_budget *b, const uint8_t *buf, size_t len, size_t factor)
+{
+	cairn_pb_budget_init(b, factor * len + 65536);
+	return protobuf_c_message_unpack(desc, &b->alloc, len, buf);
 }
 
 ProtobufCMessage *
 cairn_pb_unpack(const ProtobufCMessageDescriptor *desc,
     struct cairn_pb_budget *b, const uint8_t *buf, size_t len)
 {
-	cairn_pb_budget_init(b, 2 * len + 65536);
-	return protobuf_c_message_unpack(desc, &b->alloc, len, buf);
+	return cairn_pb_unpack_factor(desc, b, buf, len, 2);
 }
 
 void

@@ -15,6 +15,7 @@
 struct cairn_pb_budget {
 	ProtobufCAllocator	alloc;
 	size_t			left;
+	int			nomem;	/* malloc failed, not the budget */
 };
 
 /* Prepares an allocator that refuses to hand out more than budget bytes. */
@@ -22,11 +23,21 @@ void	cairn_pb_budget_init(struct cairn_pb_budget *b, size_t budget);
 
 /*
  * Unpacks len bytes as desc with a budget of 2 * len + 64 KiB.  Returns the
- * message, or NULL if it does not parse or exceeds the budget.  Free it
- * with cairn_pb_free(msg, b).
+ * message, or NULL if it does not parse or exceeds the budget (b->nomem
+ * tells a failed malloc apart).  Free it with cairn_pb_free(msg, b).
  */
 ProtobufCMessage *cairn_pb_unpack(const ProtobufCMessageDescriptor *desc,
 	    struct cairn_pb_budget *b, const uint8_t *buf, size_t len);
+
+/*
+ * The same with a budget of factor * len + 64 KiB, for messages made of
+ * many small parts (a list of a thousand statuses, an address book), which
+ * take many times their wire size once unpacked.  len must be bounded by
+ * the caller so that the product cannot overflow.
+ */
+ProtobufCMessage *cairn_pb_unpack_factor(const ProtobufCMessageDescriptor *desc,
+	    struct cairn_pb_budget *b, const uint8_t *buf, size_t len,
+	    size_t factor);
 
 /*
  * Frees a message unpacked with cairn_pb_unpack(), wiping every block;
