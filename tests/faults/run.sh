@@ -34,7 +34,13 @@ for t in "$here"/t_*.sh; do
 	if [ $rc -eq 0 ]; then
 		pass=$((pass + 1))
 		echo "ok   $name (${secs}s)"
-		[ -n "${VERBOSE:-}" ] && printf '%s\n' "$out" | sed 's/^/    /'
+		if [ -n "${VERBOSE:-}" ]; then
+			printf '%s\n' "$out" | sed 's/^/    /'
+		else
+			# the checker's counts, and a few figures
+			printf '%s\n' "$out" | grep -E "accepted=[0-9]|trials:" |
+				sed 's/^/    /'
+		fi
 	elif [ $rc -eq 77 ]; then
 		skip=$((skip + 1))
 		echo "skip $name: $(printf '%s\n' "$out" | tail -n 1)"
