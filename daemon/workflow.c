@@ -197,7 +197,7 @@ txn_lost(struct workflow *wf, int rc)
 		 * and try smaller passes: a full map may still have room for
 		 * the copy-on-write pages of a few updates, not of hundreds.
 		 */
-		wf->full_until = now + 1000;
+		wf->full_until = now + (wf->due_batch > 1 ? 50 : 1000);
 		wf->space_ms = 0;
 		wf->due_batch = wf->due_batch > 4 ? wf->due_batch / 4 : 1;
 		if (log_ratelimit(&wf->rl_full, now))
@@ -212,10 +212,11 @@ txn_lost(struct workflow *wf, int rc)
 }
 
 /*
- * Whether there is room for new work of about need bytes: a quarter of
- * the map stays free for settling what is already queued (attempts,
- * receipts, audit records), and the file system keeps twice the store's
- * reserve.  Measured at most every 100 ms; what is accepted in between is
+ * Whether there is room for new work of about need bytes: half of the
+ * map stays free for settling what is already queued (attempts, receipts,
+ * audit records; LMDB copies every page a transaction touches, so a pass
+ * over many queued messages needs many free pages), and the file system
+ * keeps twice the store's reserve.  Measured at most every 100 ms; what is accepted in between is
  * counted against the last measurement.
  */
 static int
@@ -227,7 +228,7 @@ room_for(struct workflow *wf, size_t need)
 	    store_space(wf->st, &wf->map_free, &wf->disk_free) == 0)
 		wf->space_ms = now;
 	if (now < wf->full_until ||
-	    wf->map_free < wf->cfg->map_size / 4 + 2 * (uint64_t)need ||
+	    wf->map_free < wf->cfg->map_size / 2 + 2 * (uint64_t)need ||
 	    wf->disk_free < 2 * (uint64_t)STORE_DISK_RESERVE +
 	    4 * (uint64_t)need)
 		return 0;
@@ -258,7 +259,8 @@ workflow_commit(struct workflow *wf)
 		rc = store_commit(wf->txn);
 		wf->txn = NULL;
 		if (rc == CAIRN_ENOSPACE) {
-			wf->full_until = workflow_now() + 1000;
+			wf->full_until = workflow_now() +
+			    (wf->due_batch > 1 ? 50 : 1000);
 			wf->space_ms = 0;
 			wf->due_batch = wf->due_batch > 4 ? wf->due_batch / 4 :
 			    1;
@@ -1271,6 +1273,15 @@ workflow_due(struct workflow *wf)
 		return;
 	if ((rc = store_out_due(wf->st, t, now, due, wf->due_batch, &n,
 	    &next)) != 0) {
+		/*
+		 * A record that fails its checksum is never served or
+		 * guessed at: stop, and let the operator restore the state
+		 * directory (restarts refuse with the same message).
+		 */
+		if (rc == CAIRN_ECORRUPT)
+			fatalx("store: a queued message's record in %s fails "
+			    "its checksum; restore the state directory from a "
+			    "backup", wf->cfg->state_dir);
 		log_warnx("workflow: cannot read schedule: %s",
 		    cairn_strerror(rc));
 		goto out;
