@@ -356,6 +356,16 @@ main(int argc, char *argv[])
 	if ((rc = load_book(&d, &d.book)) != 0)
 		fatalx("%s: %s", d.cfg->book, cairn_strerror(rc));
 	check_self(&d);
+	{
+		uint64_t seq;
+		uint8_t	 head[CAIRN_HASH_BYTES];
+
+		/* a damaged audit head would refuse every write later */
+		if ((rc = store_audit_head(d.st, NULL, &seq, head)) != 0)
+			fatalx("%s: the audit chain's head cannot be read (%s); "
+			    "restore the state directory from a backup",
+			    d.cfg->state_dir, cairn_strerror(rc));
+	}
 	/* every queued message must read back whole before we run on it */
 	if ((rc = store_out_queued_each(d.st, check_queued, NULL)) != 0)
 		fatalx("%s: the store's queue cannot be read (%s); restore the "
