@@ -212,15 +212,16 @@ txn_lost(struct workflow *wf, int rc)
 }
 
 /*
- * Whether there is room for new work of about need bytes: half of the
- * map stays free for settling what is already queued (attempts, receipts,
- * audit records; LMDB copies every page a transaction touches, so a pass
- * over many queued messages needs many free pages), and the file system
- * keeps twice the store's reserve.  Measured at most every 100 ms; what is accepted in between is
- * counted against the last measurement.
+ * Whether there is room for new work of about need bytes, keeping 1/keep
+ * of the map free.  A sender keeps half its map for settling what is
+ * queued (attempts, receipts, audit records: LMDB copies every page a
+ * transaction touches, so a pass over many queued messages needs many
+ * free pages); a receiver only inserts, and keeps an eighth.  The file
+ * system keeps twice the store's reserve.  Measured at most every 100 ms;
+ * what is accepted in between is counted against the last measurement.
  */
 static int
-room_for(struct workflow *wf, size_t need)
+room_for(struct workflow *wf, size_t need, unsigned keep)
 {
 	int64_t	now = workflow_now();
 
@@ -228,7 +229,7 @@ room_for(struct workflow *wf, size_t need)
 	    store_space(wf->st, &wf->map_free, &wf->disk_free) == 0)
 		wf->space_ms = now;
 	if (now < wf->full_until ||
-	    wf->map_free < wf->cfg->map_size / 2 + 2 * (uint64_t)need ||
+	    wf->map_free < wf->cfg->map_size / keep + 2 * (uint64_t)need ||
 	    wf->disk_free < 2 * (uint64_t)STORE_DISK_RESERVE +
 	    4 * (uint64_t)need)
 		return 0;
@@ -836,7 +837,7 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		    cairn_strerror(rc));
 		goto refused;
 	}
-	if (!room_for(wf, envlen)) {
+	if (!room_for(wf, envlen, 2)) {
 		snprintf(err, errlen, "the store is full (its map or its "
 		    "disk); message not accepted, nothing already accepted "
 		    "is affected");
@@ -1049,7 +1050,7 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
 		goto out;
 	}
-	if (!room_for(wf, len)) {
+	if (!room_for(wf, len, 8)) {
 		/* no receipt: the sender keeps it and retries */
 		if (log_ratelimit(&wf->rl_full, now))
 			log_warnx("workflow: store is full, not taking "
