@@ -654,21 +654,24 @@ store_out_envelope(struct store *st, struct store_txn *txn,
 	return read_blob(st, txn, DB_OUTENV, id, NULL, 0, env, envlen);
 }
 
-int
-store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
-    struct store_out *out, size_t max, size_t *n, int64_t *next_ms)
+/*
+ * Walks the schedule in time order, handing fn each QUEUED message with
+ * its time; fn returns 0 to go on, 1 to stop, or a negative code.  A
+ * schedule entry without its consistent outbox record is CAIRN_ECORRUPT.
+ */
+static int
+sched_walk(struct store *st, struct store_txn *txn,
+    int (*fn)(void *, int64_t, struct store_out *), void *arg)
 {
 	MDB_txn		*t;
 	MDB_cursor	*c = NULL;
 	MDB_val		 k, v, ok, ov;
 	MDB_cursor_op	 op;
+	struct store_out o;
 	const uint8_t	*id;
 	int64_t		 when;
-	size_t		 got = 0;
 	int		 rc;
 
-	*n = 0;
-	*next_ms = INT64_MAX;
 	if ((rc = rd_begin(st, txn, &t)) != 0)
 		return rc;
 	if ((rc = mdb_cursor_open(t, st->dbi[DB_SCHED], &c)) != 0) {
@@ -682,10 +685,6 @@ store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
 			rc = CAIRN_ECORRUPT;
 			goto out;
 		}
-		if (when > now_ms || got == max) {
-			*next_ms = when;
-			break;
-		}
 		ok.mv_size = CAIRN_MSG_ID_BYTES;
 		ok.mv_data = (void *)id;
 		if ((rc = mdb_get(t, st->dbi[DB_OUTBOX], &ok, &ov)) != 0) {
@@ -693,29 +692,91 @@ store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
 			    mdb_code(rc);
 			goto out;
 		}
-		if ((rc = cairn_storefmt_out_decode(&out[got], id, ov.mv_data,
+		if ((rc = cairn_storefmt_out_decode(&o, id, ov.mv_data,
 		    ov.mv_size)) != 0)
 			goto out;
-		if (out[got].state != STORE_OUT_QUEUED ||
-		    out[got].next_ms != when) {
+		if (o.state != STORE_OUT_QUEUED || o.next_ms != when) {
 			rc = CAIRN_ECORRUPT;
 			goto out;
 		}
-		got++;
+		if ((rc = fn(arg, when, &o)) != 0)
+			break;
 	}
-	if (rc == MDB_NOTFOUND)
+	if (rc == MDB_NOTFOUND || rc == 1)
 		rc = 0;
-	else if (rc != 0)
+	else if (rc > 0)
 		rc = mdb_code(rc);
 out:
 	if (c != NULL)
 		mdb_cursor_close(c);
 	rd_end(txn, t);
-	if (rc != 0)
-		*next_ms = INT64_MAX;
-	else
-		*n = got;
 	return rc;
+}
+
+struct due_ctx {
+	int64_t		 now;
+	struct store_out *out;
+	size_t		 max, got;
+	int64_t		 next;
+};
+
+static int
+due_visit(void *arg, int64_t when, struct store_out *o)
+{
+	struct due_ctx *d = arg;
+
+	if (when > d->now || d->got == d->max) {
+		d->next = when;
+		return 1;
+	}
+	d->out[d->got++] = *o;
+	return 0;
+}
+
+int
+store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
+    struct store_out *out, size_t max, size_t *n, int64_t *next_ms)
+{
+	struct due_ctx d = { now_ms, out, max, 0, INT64_MAX };
+	int	rc;
+
+	*n = 0;
+	*next_ms = INT64_MAX;
+	if ((rc = sched_walk(st, txn, due_visit, &d)) != 0)
+		return rc;
+	*n = d.got;
+	*next_ms = d.next;
+	return 0;
+}
+
+struct queued_ctx {
+	int	(*fn)(void *, const struct store_out *);
+	void	*arg;
+	int	 rc;
+};
+
+static int
+queued_visit(void *arg, int64_t when, struct store_out *o)
+{
+	struct queued_ctx *q = arg;
+
+	(void)when;
+	/* fn's own non-zero return stops the walk and is handed back */
+	if ((q->rc = q->fn(q->arg, o)) != 0)
+		return q->rc < 0 ? q->rc : 1;
+	return 0;
+}
+
+int
+store_out_queued_each(struct store *st,
+    int (*fn)(void *arg, const struct store_out *o), void *arg)
+{
+	struct queued_ctx q = { fn, arg, 0 };
+	int	rc;
+
+	if ((rc = sched_walk(st, NULL, queued_visit, &q)) != 0)
+		return rc;
+	return q.rc;
 }
 
 struct out_each {
@@ -736,53 +797,6 @@ out_visit(void *ctx, const MDB_val *k, const MDB_val *v)
 	    v->mv_size)) != 0)
 		return rc;
 	return oe->fn(oe->arg, &o);
-}
-
-int
-store_out_queued_each(struct store *st,
-    int (*fn)(void *arg, const struct store_out *o), void *arg)
-{
-	MDB_txn		*t;
-	MDB_cursor	*c = NULL;
-	MDB_val		 k, v, ok, ov;
-	MDB_cursor_op	 op;
-	struct store_out o;
-	const uint8_t	*id;
-	int64_t		 when;
-	int		 rc;
-
-	if ((rc = rd_begin(st, NULL, &t)) != 0)
-		return rc;
-	if ((rc = mdb_cursor_open(t, st->dbi[DB_SCHED], &c)) != 0) {
-		rc = mdb_code(rc);
-		goto out;
-	}
-	for (op = MDB_FIRST; (rc = mdb_cursor_get(c, &k, &v, op)) == 0;
-	    op = MDB_NEXT) {
-		if (cairn_storefmt_sched_key_parse(&when, &id, k.mv_data,
-		    k.mv_size) != 0 || v.mv_size != 0) {
-			rc = CAIRN_ECORRUPT;
-			goto out;
-		}
-		ok.mv_size = CAIRN_MSG_ID_BYTES;
-		ok.mv_data = (void *)id;
-		if ((rc = mdb_get(t, st->dbi[DB_OUTBOX], &ok, &ov)) != 0) {
-			rc = rc == MDB_NOTFOUND ? CAIRN_ECORRUPT :
-			    mdb_code(rc);
-			goto out;
-		}
-		if ((rc = cairn_storefmt_out_decode(&o, id, ov.mv_data,
-		    ov.mv_size)) != 0)
-			goto out;
-		if ((rc = fn(arg, &o)) != 0)
-			goto out;
-	}
-	rc = rc == MDB_NOTFOUND ? 0 : mdb_code(rc);
-out:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	rd_end(NULL, t);
-	return rc;
 }
 
 int
