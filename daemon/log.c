@@ -270,7 +270,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(PRI_FATAL, errno, fmt, ap);
 	va_end(ap);
-	exit(1);
+	_exit(1);
 }
 
 void
@@ -281,7 +281,7 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(PRI_FATAL, -1, fmt, ap);
 	va_end(ap);
-	exit(1);
+	_exit(1);
 }
 
 int

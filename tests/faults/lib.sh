@@ -90,10 +90,19 @@ submit1() {
 stream() {
 	local i
 	for i in $(seq "$1" "$2"); do
+		# stream_stop asks between submits, so none is cut off
+		[ -e "$T/stream.stop" ] && break
 		submit1 "$i" >> "$3"
 		[ -n "${4:-}" ] && sleep "$4"
 	done
 	return 0
+}
+
+# stream_stop: ends a background stream after the submit in progress.
+stream_stop() {
+	touch "$T/stream.stop"
+	wait "$STREAM_PID" 2>/dev/null
+	rm -f "$T/stream.stop"
 }
 
 # stream_bg FIRST LAST OUT [SLEEP]: stream in the background; its pid in

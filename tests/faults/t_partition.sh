@@ -97,8 +97,7 @@ if [ "$DOWN" -gt 0 ]; then
 	watch "$DOWN"
 	ip -n "$NA" link set "$VA" up || die "link up"
 fi
-kill "$STREAM_PID"
-wait "$STREAM_PID" 2>/dev/null
+stream_stop
 sleep 0.5
 t0=$(date +%s)
 drained "$SENDER" 120
