@@ -74,7 +74,7 @@ echo "bad inputs tried: $(sum bad_tried), rejected or detected:" \
 	"$(sum bad_rejected), harmless (no effect on what is served):" \
 	"$(sum bad_harmless), served silently: $(sum bad_silent)," \
 	"crashes: $(sum bad_crash)"
-[ -s "$FAULT_NOTES" ] && sed 's/^/note: /' "$FAULT_NOTES"
+[ -s "$FAULT_NOTES" ] && awk '!seen[$0]++ { print "note: " $0 }' "$FAULT_NOTES"
 [ $fail -eq 0 ] || echo "failed:$failed"
 echo "faults: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
