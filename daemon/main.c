@@ -350,6 +350,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
+	if ((rc = store_check(d.cfg->state_dir, d.cfg->map_size)) != 0)
+		fatalx("%s: the store file is damaged (%s); restore the state "
+		    "directory from a backup", d.cfg->state_dir,
+		    cairn_strerror(rc));
 	if ((rc = store_open(&d.st, d.cfg->state_dir, d.cfg->map_size)) != 0)
 		fatalx("%s: cannot open store: %s", d.cfg->state_dir,
 		    cairn_strerror(rc));

@@ -15,12 +15,16 @@
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -368,6 +372,77 @@ out:
 		mdb_cursor_close(c);
 	rd_end(NULL, t);
 	return rc;
+}
+
+/*
+ * Reads every entry of every database of the environment in dir, so that
+ * LMDB walks every page.  LMDB 0.9 has no page checksums and may crash on
+ * a damaged page, so this runs in a child process: the caller learns the
+ * file is damaged from how the child ended, before it serves anything.
+ */
+static int
+check_pages(const char *dir, size_t map_size)
+{
+	MDB_env		*env;
+	MDB_txn		*t;
+	MDB_cursor	*c;
+	MDB_dbi		 dbi;
+	MDB_val		 k, v;
+	volatile uint8_t sink = 0;
+	int		 i, rc;
+
+	if (mdb_env_create(&env) != 0)
+		return 1;
+	if (mdb_env_set_maxdbs(env, DB_COUNT) != 0 ||
+	    mdb_env_set_mapsize(env, map_size) != 0 ||
+	    mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600) != 0 ||
+	    mdb_txn_begin(env, NULL, MDB_RDONLY, &t) != 0)
+		return 1;
+	for (i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(t, cairn_storefmt_db_name(i), 0, &dbi);
+		if (rc == MDB_NOTFOUND)
+			continue;	/* a new store: created below */
+		if (rc != 0 || mdb_cursor_open(t, dbi, &c) != 0)
+			return 1;
+		while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0)
+			if (v.mv_size > 0)
+				sink ^= ((const uint8_t *)v.mv_data)[0] ^
+				    ((const uint8_t *)v.mv_data)[v.mv_size - 1];
+		mdb_cursor_close(c);
+		if (rc != MDB_NOTFOUND)
+			return 1;
+	}
+	(void)sink;
+	mdb_txn_abort(t);
+	mdb_env_close(env);
+	return 0;
+}
+
+int
+store_check(const char *dir, size_t map_size)
+{
+	struct stat	sb;
+	char		path[PATH_MAX];
+	pid_t		pid;
+	int		status;
+
+	if (map_size == 0)
+		map_size = STORE_DEFAULT_MAP_SIZE;
+	if (snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if (stat(path, &sb) != 0)
+		return errno == ENOENT ? 0 : -errno;	/* new store */
+	if ((pid = fork()) == -1)
+		return -errno;
+	if (pid == 0)
+		_exit(check_pages(dir, map_size));
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	return CAIRN_ECORRUPT;
 }
 
 int

@@ -69,6 +69,15 @@ struct store_txn;
 int	store_open(struct store **out, const char *dir, size_t map_size)
 	    CAIRN_MUSTCHECK;
 
+/*
+ * Walks every page of the store in dir in a child process (before the
+ * caller opens it: LMDB environments must not cross a fork).  LMDB 0.9
+ * has no page checksums and can crash on a damaged page; this finds such
+ * damage without crashing the caller.  A missing store is fine.
+ * Returns 0, CAIRN_ECORRUPT or -errno.
+ */
+int	store_check(const char *dir, size_t map_size) CAIRN_MUSTCHECK;
+
 /* Closes; NULL is allowed.  No transaction may be open. */
 void	store_close(struct store *st);
 
