@@ -7,8 +7,8 @@
 # receipts, cases, meta) and the receiver (inbox, inenv, dedup, cases).
 # short: 1 flip per database per side + 8 raw trials; long: 6 + 150.
 . "$(dirname "$0")/lib.sh"
-PER_DB=$(tier 1 6)
-RAW=$(tier 8 150)
+PER_DB=${PER_DB:-$(tier 1 6)}
+RAW=${RAW:-$(tier 8 150)}
 PROBE="/usr/bin/python3 $FAULTS/probe.py"
 CORRUPT="/usr/bin/python3 $FAULTS/corrupt.py"
 RETRY_MIN=100ms RETRY_MAX=1s federation
@@ -38,6 +38,8 @@ trial() {
 	cp -a "$T/pristine/$org" "$T/state/$org"
 	what=$($CORRUPT "$1" "$T/state/$org" "${@:2}" 2>&1) ||
 		die "corrupt.py $*: $what"
+	rm -rf "$T/damaged"
+	cp -a "$T/state/$org" "$T/damaged"
 	tried=$((tried + 1))
 	wrap "$org"
 	if ! try_start "$org"; then
@@ -91,7 +93,8 @@ trial() {
 		soft_fail "$org served damaged data silently after" \
 		    "'$what': $detail" ;;
 	gone|crash) crashed=$((crashed + 1))
-		soft_fail "$org crashed after '$what': $detail" ;;
+		soft_fail "$org crashed after '$what': $detail"
+		crash_report "$org" ;;
 	esac
 	# what the daemon logged about it, if anything
 	printf '%-8s %-15s %s\n         -> %s\n' "$verdict" "$org" "$what" \
@@ -108,6 +111,24 @@ QUEUED_IDS=$(/usr/bin/python3 -c 'import json,sys
 print(" ".join(e["id"] for e in json.load(open(sys.argv[1]))["outbox"]
     if e["state"] == "QUEUED"))' "$T/ref.$SENDER")
 [ -n "$QUEUED_IDS" ] || die "no QUEUED message at the sender"
+# crash_report ORG: keeps the damaged store that crashed ORG (the test's
+# directory is kept) and prints where the daemon died, from gdb.
+crash_report() {
+	local keep="$T/crash.$tried"
+	mv "$T/damaged" "$keep"
+	KEEP=1
+	echo "         kept the damaged store: $keep; reproduce with:"
+	echo "           rm -rf $T/state/$1 && cp -a $keep $T/state/$1 &&" \
+	    "$REAL_CAIRND -c $T/$1.conf"
+	if command -v gdb >/dev/null 2>&1; then
+		rm -rf "$T/state/$1"
+		cp -a "$keep" "$T/state/$1"
+		timeout 30 gdb -q -batch -ex run -ex bt --args "$REAL_CAIRND" \
+		    -c "$T/$1.conf" 2>&1 | grep -E "^#|SIG" | head -n 12 |
+		    sed 's/^/         gdb: /'
+	fi
+}
+
 n=0
 for i in $(seq 1 "$PER_DB"); do
 	set -- $QUEUED_IDS
