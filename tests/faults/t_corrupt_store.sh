@@ -157,6 +157,39 @@ for i in $(seq 1 "$RAW"); do
 	if [ $((i % 2)) -eq 0 ]; then org=$SENDER; else org=$RECEIVER; fi
 	trial "$org" raw $((1 + RANDOM % 8)) "$n"
 done
+# Live: the envelope of one QUEUED message is damaged and the receiver is
+# up.  The other queued messages must be delivered, the damaged one must
+# not be (the receiver would refuse it anyway) and its status must show
+# the problem, and the sender must not spin on it.
+set -- $QUEUED_IDS
+qid=$1
+rm -rf "$T/state/$SENDER" "$T/state/$RECEIVER"
+cp -a "$T/pristine/$SENDER" "$T/pristine/$RECEIVER" "$T/state/"
+what=$($CORRUPT record "$T/state/$SENDER" outenv 7 "$qid")
+tried=$((tried + 1))
+: > "$T/log/$SENDER.log"
+start "$SENDER"
+start "$RECEIVER"
+sleep 3
+idle_check "$SENDER" 2 "with a damaged envelope in its queue"
+st=$(c "$SENDER" status "$qid" --json)
+state=$(json_field "$st" state)
+err=$(json_field "$st" last_error)
+count_queued "$SENDER"
+echo "live: $what; its state $state ($err); $Q QUEUED in all"
+[ "$Q" -le 1 ] || soft_fail "one damaged envelope holds up $Q messages"
+if [ "$state" = QUEUED ] && ! echo "$err" | grep -qi corrupt; then
+	soft_fail "the message with a damaged envelope stays QUEUED and its" \
+	    "status does not say why ($err); log: $(grep -v info: \
+	    "$T/log/$SENDER.log" | sort | uniq -c | sort -rn | head -n 1)"
+else
+	detected=$((detected + 1))
+fi
+c "$RECEIVER" status "$qid" >/dev/null 2>&1 &&
+	soft_fail "the message with a damaged envelope was delivered"
+stop "$SENDER"
+stop "$RECEIVER"
+
 echo "corruption trials: $tried; detected (start refused, read refused or" \
 	"daemon stopped): $detected; no effect on what is served: $harmless;" \
 	"served silently: $silent; crashes: $crashed"
