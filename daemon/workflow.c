@@ -1348,9 +1348,25 @@ workflow_due(struct workflow *wf)
 		memcpy(j->msg_id, o->msg_id, CAIRN_MSG_ID_BYTES);
 		if ((rc = store_out_envelope(wf->st, t, o->msg_id, &j->env,
 		    &j->len)) != 0) {
-			log_warnx("workflow: cannot read envelope: %s",
-			    cairn_strerror(rc));
 			free(j);
+			/*
+			 * An envelope that fails its checksum is never sent:
+			 * the message fails, visibly and audited, instead of
+			 * being retried forever.
+			 */
+			log_warnx("workflow: msg=%02x%02x%02x%02x… to %s: "
+			    "stored envelope unreadable (%s), marked FAILED",
+			    o->msg_id[0], o->msg_id[1], o->msg_id[2],
+			    o->msg_id[3], remote, cairn_strerror(rc));
+			o->state = STORE_OUT_FAILED;
+			o->last_error = rc;
+			if ((rc = store_out_update(t, o)) != 0 ||
+			    (rc = case_settled(wf, t, o)) != 0) {
+				txn_lost(wf, rc);
+				goto out;
+			}
+			(void)workflow_audit(wf, CAIRN_AUDIT_FAILED, o->msg_id,
+			    local, remote, o->envelope_hash, o->last_error, -1);
 			continue;
 		}
 		if ((rc = store_out_update(t, o)) != 0) {
