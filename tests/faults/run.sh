@@ -73,7 +73,7 @@ echo "submits refused (store full / not stored): $(sum refused_submits)," \
 echo "bad inputs tried: $(sum bad_tried), rejected or detected:" \
 	"$(sum bad_rejected), harmless (no effect on what is served):" \
 	"$(sum bad_harmless), served silently: $(sum bad_silent)," \
-	"crashes: $(sum bad_crash)"
+	"crashes: $(sum bad_crash), requests left unanswered: $(sum bad_noanswer)"
 [ -s "$FAULT_NOTES" ] && awk '!seen[$0]++ { print "note: " $0 }' "$FAULT_NOTES"
 [ $fail -eq 0 ] || echo "failed:$failed"
 echo "faults: $pass passed, $fail failed, $skip skipped"

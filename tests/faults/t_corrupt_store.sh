@@ -28,7 +28,7 @@ stop "$SENDER"
 mkdir -p "$T/pristine"
 cp -a "$T/state/$SENDER" "$T/state/$RECEIVER" "$T/pristine/"
 
-tried=0 detected=0 harmless=0 silent=0 crashed=0
+tried=0 detected=0 harmless=0 silent=0 crashed=0 noanswer=0
 # trial ORG CORRUPT-ARGS...: damage a fresh copy of ORG's store, start,
 # probe, classify.
 trial() {
@@ -66,6 +66,9 @@ trial() {
 			    "'$what':" \
 			    "$(grep -v "info:" "$T/log/$org.log" | tail -n 1)"
 		fi
+		if alive "$org" && [ "$verdict" = gone ]; then
+			verdict=noanswer	# alive, but a request got nothing
+		fi
 		if ! alive "$org"; then
 			if [ "$XSTATUS" -gt 128 ]; then
 				verdict=crash
@@ -92,6 +95,11 @@ trial() {
 	differs) silent=$((silent + 1))
 		soft_fail "$org served damaged data silently after" \
 		    "'$what': $detail" ;;
+	noanswer) noanswer=$((noanswer + 1))
+		soft_fail "$org left a request unanswered after '$what':" \
+		    "$detail; log: $(grep -v "info:" "$T/log/$org.log" |
+		    tail -n 1)"
+		crash_report "$org" ;;
 	gone|crash) crashed=$((crashed + 1))
 		soft_fail "$org crashed after '$what': $detail"
 		crash_report "$org" ;;
@@ -120,7 +128,7 @@ crash_report() {
 	echo "         kept the damaged store: $keep; reproduce with:"
 	echo "           rm -rf $T/state/$1 && cp -a $keep $T/state/$1 &&" \
 	    "$REAL_CAIRND -c $T/$1.conf"
-	if command -v gdb >/dev/null 2>&1; then
+	if [ "$verdict" != noanswer ] && command -v gdb >/dev/null 2>&1; then
 		rm -rf "$T/state/$1"
 		cp -a "$keep" "$T/state/$1"
 		timeout 30 gdb -q -batch -ex run -ex bt --args "$REAL_CAIRND" \
@@ -192,10 +200,12 @@ stop "$RECEIVER"
 
 echo "corruption trials: $tried; detected (start refused, read refused or" \
 	"daemon stopped): $detected; no effect on what is served: $harmless;" \
-	"served silently: $silent; crashes: $crashed"
+	"served silently: $silent; crashes: $crashed; requests left" \
+	"unanswered: $noanswer"
 stat bad_tried "$tried"
 stat bad_rejected "$detected"
 stat bad_harmless "$harmless"
 stat bad_silent "$silent"
 stat bad_crash "$crashed"
+stat bad_noanswer "$noanswer"
 finish
