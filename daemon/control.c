@@ -340,6 +340,7 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 		rc = workflow_show(c->wf, req->msg_id, uid, info,
 		    &a->rep.payload, &a->rep.payload_len);
 		if (rc != 0) {
+			a->rep.payload_len = 0;
 			set_error(&a->rep, rc, rc == CAIRN_ENOTFOUND ?
 			    "no received message with this id (the content "
 			    "of sent messages is sealed to their recipient)" :

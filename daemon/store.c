@@ -395,7 +395,7 @@ check_pages(const char *dir, size_t map_size)
 		return 1;
 	if (mdb_env_set_maxdbs(env, DB_COUNT) != 0 ||
 	    mdb_env_set_mapsize(env, map_size) != 0 ||
-	    mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600) != 0 ||
+	    mdb_env_open(env, dir, MDB_NOTLS, 0600) != 0 ||
 	    mdb_txn_begin(env, NULL, MDB_RDONLY, &t) != 0)
 		return 1;
 	for (i = 0; i < DB_COUNT; i++) {
@@ -413,6 +413,21 @@ check_pages(const char *dir, size_t map_size)
 			return 1;
 	}
 	(void)sink;
+	mdb_txn_abort(t);
+	/*
+	 * The free list is read only when a write needs pages: make one
+	 * (touching the meta database), then throw it away.
+	 */
+	if (mdb_txn_begin(env, NULL, 0, &t) != 0)
+		return 1;
+	if (mdb_dbi_open(t, cairn_storefmt_db_name(CAIRN_STOREFMT_DB_META), 0,
+	    &dbi) == 0) {
+		k.mv_size = 5;
+		k.mv_data = (void *)"check";
+		v.mv_size = 1;
+		v.mv_data = (void *)"x";
+		(void)mdb_put(t, dbi, &k, &v, 0);
+	}
 	mdb_txn_abort(t);
 	mdb_env_close(env);
 	return 0;

@@ -25,7 +25,6 @@
 #include "proto/workdays.h"
 
 #define DUE_BATCH	512
-#define DEDUP_BATCH	256
 
 struct deferred {
 	void		(*fn)(void *, int);
@@ -1782,6 +1781,7 @@ workflow_show(struct workflow *wf, const uint8_t id[static CAIRN_MSG_ID_BYTES],
 		sodium_memzero(*payload, *len);
 		free(*payload);
 		*payload = NULL;
+		*len = 0;
 		goto out;
 	}
 	if (m.state == STORE_IN_NEW && wf->txn != NULL) {
@@ -1790,6 +1790,7 @@ workflow_show(struct workflow *wf, const uint8_t id[static CAIRN_MSG_ID_BYTES],
 			sodium_memzero(*payload, *len);
 			free(*payload);
 			*payload = NULL;
+			*len = 0;
 			txn_lost(wf, rc);
 		}
 	}

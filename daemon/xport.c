@@ -452,6 +452,9 @@ peer_get(struct xport *x, const char *org)
 	    setopt_int(p->dealer, ZMQ_LINGER, 0) ||
 	    setopt_int(p->dealer, ZMQ_SNDHWM, PEER_HWM) ||
 	    setopt_int(p->dealer, ZMQ_RCVHWM, PEER_HWM) ||
+	    /* a peer that stops reading counts as gone, and its queue with it */
+	    setopt_int(p->dealer, ZMQ_HEARTBEAT_IVL, 2000) ||
+	    setopt_int(p->dealer, ZMQ_HEARTBEAT_TIMEOUT, 6000) ||
 	    setopt_int(p->dealer, ZMQ_RECONNECT_IVL, 100) ||
 	    setopt_int(p->dealer, ZMQ_RECONNECT_IVL_MAX, 5000) ||
 	    zmq_socket_monitor(p->dealer, mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
