@@ -431,6 +431,24 @@ payload_request_id(const struct cairn_payload *p)
 	}
 }
 
+/* A contact guarantee or redirect moves its case on, on either side. */
+static void
+case_guaranteed(struct store_case *c, const struct cairn_guarantee *g)
+{
+	if (g->redirected) {
+		c->state = STORE_CASE_REDIRECTED;
+		snprintf(c->redirect_org, sizeof(c->redirect_org), "%s",
+		    g->redirect_org);
+		snprintf(c->redirect_function, sizeof(c->redirect_function),
+		    "%s", g->redirect_function);
+	} else {
+		c->state = STORE_CASE_GUARANTEED;
+		snprintf(c->contact_by, sizeof(c->contact_by), "%s",
+		    g->contact_by);
+		c->channel = (uint8_t)g->channel;
+	}
+}
+
 /*
  * Checks that a local user's reply fits its case and moves the case on
  * (in *c, stored by the caller with the message).  Fills the addresses
@@ -536,19 +554,7 @@ case_local_reply(struct workflow *wf, const struct cairn_ctl_request *req,
 	c->updated_ms = now;
 	switch (p->kind) {
 	case CAIRN_KIND_GUARANTEE:
-		if (p->u.guarantee.redirected) {
-			c->state = STORE_CASE_REDIRECTED;
-			snprintf(c->redirect_org, sizeof(c->redirect_org), "%s",
-			    p->u.guarantee.redirect_org);
-			snprintf(c->redirect_function,
-			    sizeof(c->redirect_function), "%s",
-			    p->u.guarantee.redirect_function);
-		} else {
-			c->state = STORE_CASE_GUARANTEED;
-			snprintf(c->contact_by, sizeof(c->contact_by), "%s",
-			    p->u.guarantee.contact_by);
-			c->channel = (uint8_t)p->u.guarantee.channel;
-		}
+		case_guaranteed(c, &p->u.guarantee);
 		break;
 	case CAIRN_KIND_RESPONSE:
 		c->state = STORE_CASE_ANSWERED;
@@ -587,19 +593,7 @@ case_peer_reply(struct workflow *wf, const struct cairn_header *h,
 		if (!c->sent || (c->state != STORE_CASE_QUEUED &&
 		    c->state != STORE_CASE_DELIVERED))
 			return CAIRN_ESTATE;
-		if (p->u.guarantee.redirected) {
-			c->state = STORE_CASE_REDIRECTED;
-			snprintf(c->redirect_org, sizeof(c->redirect_org), "%s",
-			    p->u.guarantee.redirect_org);
-			snprintf(c->redirect_function,
-			    sizeof(c->redirect_function), "%s",
-			    p->u.guarantee.redirect_function);
-		} else {
-			c->state = STORE_CASE_GUARANTEED;
-			snprintf(c->contact_by, sizeof(c->contact_by), "%s",
-			    p->u.guarantee.contact_by);
-			c->channel = (uint8_t)p->u.guarantee.channel;
-		}
+		case_guaranteed(c, &p->u.guarantee);
 		return 0;
 	case CAIRN_KIND_RESPONSE:
 		if (!c->sent || (c->state != STORE_CASE_QUEUED &&
