@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libcairn client (see cairn.h): one REQ socket to the local daemon, one
- * request and one reply at a time, each checked by proto/control.c.
+ * libcairn client (see cairn.h): one DEALER socket to the local daemon,
+ * each request carrying a tag that its reply echoes, each checked by
+ * proto/control.c.  A call sends one request and waits for the reply with
+ * its tag; pipelined submits (cairn_client_submit_send/_recv) keep several
+ * in flight and take their answers in whatever order they come.
  *
- * A REQ socket that timed out is stuck waiting for its reply, and a late
- * reply must never be taken for the answer to the next request, so after
- * any failed exchange the socket is thrown away and a fresh one is
- * connected.  Not for: retries (the caller decides), the daemon's side.
+ * A late reply must never be taken for the answer to another request: the
+ * tags see to that, and after any failed exchange the socket is thrown
+ * away and a fresh one connected, so nothing stale is even read.
+ * Not for: retries (the caller decides), the daemon's side.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,6 +34,9 @@ struct cairn_client {
 	void	*ctx;
 	void	*sock;
 	int	 timeout_ms;
+	uint64_t next_tag;	/* the last tag sent */
+	uint64_t *tags;		/* pipelined submits not yet answered */
+	size_t	 pending, tags_cap;
 	char	 endpoint[ENDPOINT_MAX];
 	char	 error[sizeof(((struct cairn_ctl_reply *)0)->error)];
 };
@@ -40,8 +46,12 @@ static void	 sock_close(struct cairn_client *);
 static int	 exchange(struct cairn_client *,
 		    const struct cairn_ctl_request *, struct cairn_ctl_reply *);
 static int	 send_request(struct cairn_client *,
-		    const struct cairn_ctl_request *);
+		    struct cairn_ctl_request *);
 static int	 recv_reply(struct cairn_client *, struct cairn_ctl_reply *);
+static void	 sock_reset(struct cairn_client *);
+static int	 submit_request(const char *, const char *,
+		    const struct cairn_payload *, const uint8_t *, uint32_t,
+		    struct cairn_ctl_request *);
 static int	 call(struct cairn_client *, const struct cairn_ctl_request *,
 		    struct cairn_ctl_reply *);
 static int	 take_one(const struct cairn_ctl_reply *, const uint8_t *,
@@ -79,7 +89,7 @@ sock_open(struct cairn_client *c)
 	int64_t	maxsize = CAIRN_CTL_MAX_BYTES;
 	int	linger = 0, rc;
 
-	if ((c->sock = zmq_socket(c->ctx, ZMQ_REQ)) == NULL)
+	if ((c->sock = zmq_socket(c->ctx, ZMQ_DEALER)) == NULL)
 		return zerr();
 	if (zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) ||
 	    zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &c->timeout_ms,
@@ -102,6 +112,15 @@ sock_close(struct cairn_client *c)
 	if (c->sock != NULL)
 		zmq_close(c->sock);
 	c->sock = NULL;
+}
+
+/* After a failed exchange: nothing in flight on the old socket counts. */
+static void
+sock_reset(struct cairn_client *c)
+{
+	sock_close(c);
+	c->pending = 0;
+	(void)sock_open(c);
 }
 
 int
@@ -151,6 +170,7 @@ cairn_client_close(struct cairn_client *c)
 	sock_close(c);
 	if (c->ctx != NULL)
 		zmq_ctx_term(c->ctx);
+	free(c->tags);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }
@@ -169,16 +189,24 @@ wipe_free(void *data, void *hint)
 	free(data);
 }
 
+/* Sends req with the next tag (left in req->tag). */
 static int
-send_request(struct cairn_client *c, const struct cairn_ctl_request *req)
+send_request(struct cairn_client *c, struct cairn_ctl_request *req)
 {
 	zmq_msg_t msg;
 	uint8_t	*buf;
 	size_t	 len;
 	int	 rc;
 
+	req->tag = ++c->next_tag;
 	if ((rc = cairn_ctl_request_encode(req, &buf, &len)) != 0)
 		return rc;
+	/* the empty delimiter a REQ socket would send: ROUTER expects it */
+	if (zmq_send(c->sock, "", 0, ZMQ_SNDMORE) != 0) {
+		rc = zerr();
+		wipe_free(buf, (void *)(uintptr_t)len);
+		return rc;
+	}
 	/* Zero-copy, so that no unwiped copy of a payload is left behind. */
 	if (zmq_msg_init_data(&msg, buf, len, wipe_free,
 	    (void *)(uintptr_t)len) != 0) {
@@ -199,6 +227,18 @@ recv_reply(struct cairn_client *c, struct cairn_ctl_reply *rep)
 	zmq_msg_t msg;
 	int	rc, more;
 
+	/* the empty delimiter, then the reply */
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, c->sock, 0) < 0) {
+		rc = zerr();
+		zmq_msg_close(&msg);
+		return rc;
+	}
+	more = zmq_msg_more(&msg);
+	rc = zmq_msg_size(&msg) != 0 || !more;
+	zmq_msg_close(&msg);
+	if (rc)
+		return CAIRN_EPROTO;
 	zmq_msg_init(&msg);
 	if (zmq_msg_recv(&msg, c->sock, 0) < 0) {
 		rc = zerr();
@@ -224,19 +264,26 @@ static int
 exchange(struct cairn_client *c, const struct cairn_ctl_request *req,
     struct cairn_ctl_reply *rep)
 {
+	struct cairn_ctl_request r = *req;
 	int	rc;
 
 	memset(rep, 0, sizeof(*rep));
+	/* its reply could not be told from the pipelined submits' answers */
+	if (c->pending != 0)
+		return -EBUSY;
 	if (c->sock == NULL && (rc = sock_open(c)) != 0)
 		return rc;
-	if ((rc = send_request(c, req)) == 0 &&
-	    (rc = recv_reply(c, rep)) == 0)
-		return 0;
+	if ((rc = send_request(c, &r)) == 0 &&
+	    (rc = recv_reply(c, rep)) == 0) {
+		if (rep->tag == r.tag)
+			return 0;
+		cairn_ctl_reply_clear(rep);
+		rc = CAIRN_EPROTO;
+	}
 	/* Encoding refused it: nothing was sent, the socket is still good. */
 	if (rc == CAIRN_EINVAL)
 		return rc;
-	sock_close(c);
-	(void)sock_open(c);
+	sock_reset(c);
 	return rc;
 }
 
@@ -310,6 +357,32 @@ out:
 	return rc;
 }
 
+/* Checks the addresses of a submit and fills them into req. */
+static int
+submit_request(const char *from_function, const char *to_address,
+    const struct cairn_payload *p, const uint8_t *in_reply_to, uint32_t ttl_s,
+    struct cairn_ctl_request *req)
+{
+	int	rc;
+
+	memset(req, 0, sizeof(*req));
+	if (from_function == NULL || cairn_valid_function(from_function) != 0)
+		return CAIRN_EFUNCTION;
+	if ((rc = cairn_valid_address(to_address, req->to_org,
+	    req->to_function)) != 0)
+		return rc;
+	if (p == NULL)
+		return CAIRN_EINVAL;
+	(void)snprintf(req->from_function, sizeof(req->from_function), "%s",
+	    from_function);
+	req->ttl_s = ttl_s;
+	if (in_reply_to != NULL) {
+		req->has_reply_to = true;
+		memcpy(req->in_reply_to, in_reply_to, CAIRN_MSG_ID_BYTES);
+	}
+	return 0;
+}
+
 int
 cairn_client_submit(struct cairn_client *c, const char *from_function,
     const char *to_address, const struct cairn_payload *p,
@@ -320,23 +393,109 @@ cairn_client_submit(struct cairn_client *c, const char *from_function,
 	int	 rc;
 
 	memset(msg_id, 0, CAIRN_MSG_ID_BYTES);
-	memset(&req, 0, sizeof(req));
 	c->error[0] = '\0';
-	if (from_function == NULL || cairn_valid_function(from_function) != 0)
-		return CAIRN_EFUNCTION;
-	if ((rc = cairn_valid_address(to_address, req.to_org,
-	    req.to_function)) != 0)
+	if ((rc = submit_request(from_function, to_address, p, in_reply_to,
+	    ttl_s, &req)) != 0)
 		return rc;
-	if (p == NULL)
-		return CAIRN_EINVAL;
-	(void)snprintf(req.from_function, sizeof(req.from_function), "%s",
-	    from_function);
-	req.ttl_s = ttl_s;
-	if (in_reply_to != NULL) {
-		req.has_reply_to = true;
-		memcpy(req.in_reply_to, in_reply_to, CAIRN_MSG_ID_BYTES);
-	}
 	return submit(c, &req, p, msg_id);
+}
+
+int
+cairn_client_submit_send(struct cairn_client *c, const char *from_function,
+    const char *to_address, const struct cairn_payload *p,
+    const uint8_t *in_reply_to, uint32_t ttl_s, uint64_t *ticket)
+{
+	struct cairn_ctl_request req;
+	uint8_t	*pl = NULL;
+	size_t	 pllen = 0;
+	int	 rc;
+
+	*ticket = 0;
+	c->error[0] = '\0';
+	if ((rc = submit_request(from_function, to_address, p, in_reply_to,
+	    ttl_s, &req)) != 0)
+		return rc;
+	if ((rc = cairn_payload_encode(p, now_ms(), &pl, &pllen)) != 0)
+		return rc;
+	if (pllen > CAIRN_PAYLOAD_MAX_BYTES) {
+		rc = CAIRN_ETOOBIG;
+		goto out;
+	}
+	if (c->pending == c->tags_cap) {
+		size_t	 cap = c->tags_cap ? 2 * c->tags_cap : 64;
+		uint64_t *t = realloc(c->tags, cap * sizeof(*t));
+
+		if (t == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		c->tags = t;
+		c->tags_cap = cap;
+	}
+	if (c->sock == NULL && (rc = sock_open(c)) != 0)
+		goto out;
+	req.command = CAIRN_CTL_SUBMIT;
+	req.payload = pl;
+	req.payload_len = pllen;
+	if ((rc = send_request(c, &req)) != 0) {
+		/* a half-sent request would garble the stream */
+		if (rc != CAIRN_EINVAL)
+			sock_reset(c);
+		goto out;
+	}
+	c->tags[c->pending++] = req.tag;
+	*ticket = req.tag;
+out:
+	sodium_memzero(pl, pllen);
+	free(pl);
+	return rc;
+}
+
+int
+cairn_client_submit_recv(struct cairn_client *c, uint64_t *ticket,
+    uint8_t msg_id[static CAIRN_MSG_ID_BYTES])
+{
+	static const uint8_t zero[CAIRN_MSG_ID_BYTES];
+	struct cairn_ctl_reply rep;
+	size_t	 i;
+	int	 rc;
+
+	*ticket = 0;
+	memset(msg_id, 0, CAIRN_MSG_ID_BYTES);
+	c->error[0] = '\0';
+	if (c->pending == 0)
+		return CAIRN_EINVAL;
+	if ((rc = recv_reply(c, &rep)) != 0)
+		goto lost;
+	for (i = 0; i < c->pending && c->tags[i] != rep.tag; i++)
+		;
+	/* a tag not in flight: the stream can no longer be trusted */
+	if (i == c->pending) {
+		cairn_ctl_reply_clear(&rep);
+		rc = CAIRN_EPROTO;
+		goto lost;
+	}
+	c->tags[i] = c->tags[--c->pending];
+	*ticket = rep.tag;
+	if (rep.code != 0) {
+		rc = rep.code;
+		memcpy(c->error, rep.error, sizeof(c->error));
+	} else if (memcmp(rep.msg_id, zero, sizeof(zero)) == 0)
+		rc = CAIRN_EPROTO;
+	else
+		memcpy(msg_id, rep.msg_id, CAIRN_MSG_ID_BYTES);
+	cairn_ctl_reply_clear(&rep);
+	return rc;
+lost:
+	/* every answer still owed is lost with the socket */
+	sock_reset(c);
+	return rc;
+}
+
+size_t
+cairn_client_pending(const struct cairn_client *c)
+{
+	return c->pending;
 }
 
 /* The request a reply payload refers to; NULL for a request. */

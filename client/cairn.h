@@ -101,6 +101,38 @@ int	cairn_client_submit(struct cairn_client *c, const char *from_function,
 	    uint8_t msg_id[static CAIRN_MSG_ID_BYTES]) CAIRN_MUSTCHECK;
 
 /*
+ * Pipelined submits, for programs that send many messages: each
+ * cairn_client_submit_send() checks and encodes like cairn_client_submit()
+ * and sends the request without waiting, giving it a ticket;
+ * cairn_client_submit_recv() waits (up to the client's timeout) for the
+ * next answer to any of them, in the order the daemon answers, and says
+ * which one it was.  The daemon answers a submit once the message is
+ * durably in its outbox, and stores a pass's submits with one commit, so
+ * keeping many in flight is much faster than one at a time.  The caller
+ * bounds how many it keeps in flight (cairn_client_pending()).
+ *
+ * submit_send returns 0 with *ticket set; a code of cairn_client_submit()
+ * for a submit refused before sending (nothing in flight changes); or
+ * -errno from ZeroMQ, after which the submits in flight are abandoned.
+ * submit_recv returns, for the submit *ticket, 0 with msg_id set or the
+ * daemon's refusal (text in cairn_client_error()); or, with *ticket 0,
+ * CAIRN_EINVAL (nothing in flight), CAIRN_ETIMEOUT, CAIRN_EPROTO or
+ * -errno: then every submit still in flight is abandoned, like a
+ * cairn_client_submit() that got no answer (the message may or may not
+ * have been accepted: cairn_client_list() tells).
+ * While submits are in flight, the other calls return -EBUSY.
+ */
+int	cairn_client_submit_send(struct cairn_client *c,
+	    const char *from_function, const char *to_address,
+	    const struct cairn_payload *p, const uint8_t *in_reply_to,
+	    uint32_t ttl_s, uint64_t *ticket) CAIRN_MUSTCHECK;
+int	cairn_client_submit_recv(struct cairn_client *c, uint64_t *ticket,
+	    uint8_t msg_id[static CAIRN_MSG_ID_BYTES]) CAIRN_MUSTCHECK;
+
+/* How many pipelined submits are waiting for their answer. */
+size_t	cairn_client_pending(const struct cairn_client *c);
+
+/*
  * Replies to a case: submits p, a contact guarantee, a consultation
  * response or a withdrawal, as an answer to the consultation request
  * request_id.  The sender and the recipient are left to the daemon, which

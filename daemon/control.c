@@ -262,6 +262,9 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 
 	(void)peer_cred(body, &uid, &gid);
 	access_roles(c->access, uid, gid, &roles);
+	/* even a request the decoder refuses is answered with its tag */
+	a->rep.tag = cairn_ctl_request_tag(zmq_msg_data(body),
+	    zmq_msg_size(body));
 
 	rc = cairn_ctl_request_decode(&m, &req, zmq_msg_data(body),
 	    zmq_msg_size(body));
@@ -425,7 +428,10 @@ control_ready(struct control *c, size_t max)
 			    &sz) != 0)
 				more = 0;
 		} while (more);
-		/* a REQ client sends identity, empty delimiter, body */
+		/*
+		 * a REQ client (or a DEALER that sends the empty delimiter
+		 * itself, as libcairn does) sends identity, delimiter, body
+		 */
 		if (nf == 3 && zmq_msg_size(&frames[1]) == 0 &&
 		    zmq_msg_size(&frames[0]) <= IDENT_MAX &&
 		    (a = calloc(1, sizeof(*a))) != NULL) {

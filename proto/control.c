@@ -240,6 +240,7 @@ cairn_ctl_request_encode(const struct cairn_ctl_request *req, uint8_t **out,
 		return CAIRN_EINVAL;
 	}
 	cr.command = (Cairn__V1__Command)req->command;
+	cr.tag = req->tag;
 	return cairn_pb_pack(&cr.base, out, outlen);
 }
 
@@ -394,6 +395,7 @@ cairn_ctl_request_decode(struct cairn_ctl_request_msg **msg,
 		goto fail;
 	}
 	m->req.command = (enum cairn_ctl_command)pb->command;
+	m->req.tag = pb->tag;
 	switch (m->req.command) {
 	case CAIRN_CTL_SUBMIT:
 		rc = pb->query != NULL ? CAIRN_EFIELD :
@@ -428,6 +430,64 @@ cairn_ctl_request_decode(struct cairn_ctl_request_msg **msg,
 fail:
 	cairn_ctl_request_free(m);
 	return rc;
+}
+
+/* A base-128 varint of at most 10 bytes; returns its length, 0 if bad. */
+static size_t
+varint(const uint8_t *p, size_t len, uint64_t *v)
+{
+	size_t	i;
+
+	*v = 0;
+	for (i = 0; i < len && i < 10; i++) {
+		*v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80))
+			return i + 1;
+	}
+	return 0;
+}
+
+uint64_t
+cairn_ctl_request_tag(const uint8_t *buf, size_t len)
+{
+	uint64_t key, v, tag = 0;
+	size_t	 off = 0, n;
+
+	if (buf == NULL || len > CAIRN_CTL_MAX_BYTES)
+		return 0;
+	while (off < len) {
+		if ((n = varint(buf + off, len - off, &key)) == 0)
+			return 0;
+		off += n;
+		switch (key & 7) {
+		case 0:				/* varint */
+			if ((n = varint(buf + off, len - off, &v)) == 0)
+				return 0;
+			off += n;
+			if (key >> 3 == 5)
+				tag = v;
+			break;
+		case 1:				/* 64-bit */
+			if (len - off < 8)
+				return 0;
+			off += 8;
+			break;
+		case 2:				/* length-delimited */
+			if ((n = varint(buf + off, len - off, &v)) == 0 ||
+			    v > len - off - n)
+				return 0;
+			off += n + (size_t)v;
+			break;
+		case 5:				/* 32-bit */
+			if (len - off < 4)
+				return 0;
+			off += 4;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return tag;
 }
 
 void
@@ -826,6 +886,7 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 	    rep->payload_len > CAIRN_PAYLOAD_MAX_BYTES ||
 	    (rep->payload_len != 0 && rep->payload == NULL))
 		return CAIRN_EINVAL;
+	cr.tag = rep->tag;
 	cr.code = rep->code;
 	cr.error = (char *)rep->error;
 	if (memcmp(rep->msg_id, zero_id, sizeof(zero_id)) != 0) {
@@ -1172,6 +1233,7 @@ cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
 		rc = CAIRN_EFIELD;
 		goto out;
 	}
+	rep->tag = pb->tag;
 	rep->code = pb->code;
 	(void)copy_str(rep->error, sizeof(rep->error), err);
 	if (pb->msg_id.len != 0 && cairn_pb_exact(rep->msg_id, &pb->msg_id,

@@ -47,6 +47,7 @@ enum cairn_ctl_command {
 
 struct cairn_ctl_request {
 	enum cairn_ctl_command command;
+	uint64_t	 tag;		/* the client's; echoed in the reply */
 	/* submit */
 	char		 from_function[CAIRN_FUNCTION_MAX + 1];
 	char		 to_org[CAIRN_ORG_ID_MAX + 1];
@@ -195,6 +196,7 @@ struct cairn_ctl_audit {
 };
 
 struct cairn_ctl_reply {
+	uint64_t	 tag;		/* the request's tag */
 	int		 code;		/* 0 or negative */
 	char		 error[256];	/* text for a refusal */
 	uint8_t		 msg_id[CAIRN_MSG_ID_BYTES];	/* submit */
@@ -244,6 +246,14 @@ int	cairn_ctl_request_decode(struct cairn_ctl_request_msg **msg,
 	    size_t len) CAIRN_MUSTCHECK;
 
 void	cairn_ctl_request_free(struct cairn_ctl_request_msg *msg);
+
+/*
+ * The tag of an encoded request, read off its top-level fields without
+ * decoding the rest, so that a request the decoder refuses can still be
+ * answered with its tag.  0 when there is none or the bytes are not a
+ * well-formed message.
+ */
+uint64_t cairn_ctl_request_tag(const uint8_t *buf, size_t len);
 
 /*
  * Encodes a reply.  *out is malloc'ed; caller wipes (payload) and frees.

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -46,7 +47,15 @@ seal_key(uint8_t key[static SEAL_KEY_BYTES], const uint8_t shared[32],
 void
 cairn_envelope_new_id(uint8_t id[static CAIRN_MSG_ID_BYTES])
 {
-	randombytes_buf(id, CAIRN_MSG_ID_BYTES);
+	struct timespec ts;
+	uint64_t ms;
+	int	 i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (i = 5; i >= 0; i--, ms >>= 8)
+		id[i] = (uint8_t)ms;
+	randombytes_buf(id + 6, CAIRN_MSG_ID_BYTES - 6);
 }
 
 static int

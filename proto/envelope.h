@@ -77,7 +77,14 @@ int	cairn_envelope_seal(struct cairn_header *hdr,
 	    const struct cairn_signer *signer, uint8_t **out, size_t *outlen)
 	    CAIRN_MUSTCHECK;
 
-/* Fills id with 16 random bytes. */
+/*
+ * Makes a new message id: the current time in milliseconds (48 bits, big
+ * endian), then 80 random bits.  Ids made close in time sort close
+ * together, so a store keyed by them appends to a few B-tree pages instead
+ * of touching one page per message; the time is no secret (the header
+ * carries created_ms), and 80 random bits keep ids unguessable and
+ * unique.
+ */
 void	cairn_envelope_new_id(uint8_t id[static CAIRN_MSG_ID_BYTES]);
 
 /*

@@ -80,6 +80,7 @@ struct submitter {
 	size_t		 attach;
 	double		 deadline;	/* mono seconds */
 	size_t		 max;
+	size_t		 window;	/* pipelined submits in flight */
 	struct recs	 out;
 	size_t		 errors;
 	int		 rc;
@@ -130,7 +131,7 @@ static int	 state_of(const char *);
 static int	 open_client(struct cairn_client **, const char *);
 static int	 status(struct cairn_client *, struct rec *);
 static void	*submit_run(void *);
-static int	 submit_many(const char *, size_t, size_t, double, size_t,
+static int	 submit_many(const char *, size_t, size_t, size_t, double, size_t,
 		    struct recs *, double *, size_t *);
 static void	*sweep_run(void *);
 static int	 settle(const char *, struct rec *, size_t, size_t,
@@ -327,8 +328,10 @@ submit_run(void *arg)
 	struct submitter *s = arg;
 	struct cairn_client *c = NULL;
 	struct cairn_payload *p = NULL;
+	double	*plan = NULL, t;
+	size_t	 nplan = 0, cap = 0;
+	uint64_t ticket;
 	struct rec r;
-	double	 t;
 	int	 rc;
 
 	s->t_first = -1;
@@ -338,42 +341,81 @@ submit_run(void *arg)
 		s->rc = -ENOMEM;
 		goto out;
 	}
-	while (s->out.n < s->max && mono() < s->deadline) {
+	for (;;) {
+		/* keep the window full while there is time and messages */
+		while (cairn_client_pending(c) < s->window &&
+		    s->out.n + cairn_client_pending(c) < s->max &&
+		    mono() < s->deadline) {
+			t = real_ms();
+			if (s->t_first < 0)
+				s->t_first = t;
+			rc = cairn_client_submit_send(c, FROM_FUNCTION,
+			    TO_ADDRESS, p, NULL, 0, &ticket);
+			if (rc != 0) {
+				fprintf(stderr, "load: submit: %s\n",
+				    cairn_strerror(rc));
+				s->rc = rc;
+				goto out;
+			}
+			/* tickets count up from 1 on each client */
+			if (ticket > cap) {
+				size_t	 ncap = cap ? 2 * cap : 4096;
+				double	*np;
+
+				while (ncap < ticket)
+					ncap *= 2;
+				if ((np = realloc(plan, ncap *
+				    sizeof(*np))) == NULL) {
+					s->rc = -ENOMEM;
+					goto out;
+				}
+				plan = np;
+				cap = ncap;
+			}
+			plan[ticket - 1] = t;
+			nplan = ticket > nplan ? ticket : nplan;
+		}
+		if (cairn_client_pending(c) == 0)
+			break;
 		memset(&r, 0, sizeof(r));
-		t = real_ms();
-		if (s->t_first < 0)
-			s->t_first = t;
-		r.t_plan = t;
-		rc = cairn_client_submit(c, FROM_FUNCTION, TO_ADDRESS, p, NULL,
-		    0, r.id);
+		rc = cairn_client_submit_recv(c, &ticket, r.id);
+		if (ticket == 0) {
+			fprintf(stderr, "load: submit: %s\n",
+			    cairn_strerror(rc));
+			s->rc = rc;
+			break;
+		}
 		if (rc != 0) {
 			if (s->errors++ == 0)
 				fprintf(stderr, "load: submit: %s: %s\n",
 				    cairn_strerror(rc), cairn_client_error(c));
-			if (rc == CAIRN_ETIMEOUT || s->errors > 100) {
+			if (s->errors > 100) {
 				s->rc = rc;
 				break;
 			}
 			continue;
 		}
+		r.t_plan = ticket <= nplan ? plan[ticket - 1] : 0;
 		r.t_sub = real_ms();
 		r.state = REC_QUEUED;
 		if ((s->rc = recs_add(&s->out, &r)) != 0)
 			break;
 	}
 out:
+	free(plan);
 	cairn_payload_free(p);
 	cairn_client_close(c);
 	return NULL;
 }
 
 /*
- * Submits from nthreads clients until max messages or seconds; *all
+ * Submits from nthreads clients, each keeping window submits in flight,
+ * until max messages or seconds; *all
  * receives every record, in the order the submits returned; *t_first the
  * time the first submit was made.
  */
 static int
-submit_many(const char *sock, size_t nthreads, size_t attach,
+submit_many(const char *sock, size_t nthreads, size_t window, size_t attach,
     double seconds, size_t max, struct recs *all, double *t_first,
     size_t *errors)
 {
@@ -389,6 +431,7 @@ submit_many(const char *sock, size_t nthreads, size_t attach,
 	for (i = 0; i < nthreads; i++) {
 		s[i].sock = sock;
 		s[i].attach = attach;
+		s[i].window = window;
 		s[i].deadline = mono() + seconds;
 		s[i].max = max / nthreads + (i < max % nthreads);
 		if (pthread_create(&s[i].tid, NULL, submit_run, &s[i]) != 0) {
@@ -557,12 +600,15 @@ cmd_throughput(int argc, char **argv)
 	struct recs all;
 	const char *sock = NULL, *name = "1k";
 	double	 seconds = 10, t_first, t_end, sub_end;
-	size_t	 threads = 8, attach = 0, max = SIZE_MAX, errors;
+	size_t	 threads = 1, window = 512, attach = 0, max = SIZE_MAX, errors;
 	size_t	 delivered;
 	int	 ch, rc, stalled;
 
-	while ((ch = getopt(argc, argv, "d:m:n:s:t:z:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:m:n:s:t:w:z:")) != -1) {
 		switch (ch) {
+		case 'w':
+			window = strtoul(optarg, NULL, 10);
+			break;
 		case 'd':
 			seconds = atof(optarg);
 			break;
@@ -587,8 +633,8 @@ cmd_throughput(int argc, char **argv)
 	}
 	if (sock == NULL || threads == 0 || seconds <= 0)
 		usage();
-	rc = submit_many(sock, threads, attach, seconds, max, &all, &t_first,
-	    &errors);
+	rc = submit_many(sock, threads, window, attach, seconds, max, &all,
+	    &t_first, &errors);
 	if (all.n == 0) {
 		fprintf(stderr, "load: nothing was accepted\n");
 		return 1;
@@ -936,12 +982,15 @@ cmd_backlog(int argc, char **argv)
 	const char *sock = NULL, *file = NULL;
 	char	 hex[CAIRN_MSGID_HEX_BYTES];
 	double	 seconds = 60, t_first;
-	size_t	 threads = 8, max = 100000, errors, i;
+	size_t	 threads = 1, window = 512, max = 100000, errors, i;
 	FILE	*f;
 	int	 ch, rc;
 
-	while ((ch = getopt(argc, argv, "d:n:o:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:n:o:s:t:w:")) != -1) {
 		switch (ch) {
+		case 'w':
+			window = strtoul(optarg, NULL, 10);
+			break;
 		case 'd':
 			seconds = atof(optarg);
 			break;
@@ -963,8 +1012,8 @@ cmd_backlog(int argc, char **argv)
 	}
 	if (sock == NULL || file == NULL || threads == 0)
 		usage();
-	rc = submit_many(sock, threads, 0, seconds, max, &all, &t_first,
-	    &errors);
+	rc = submit_many(sock, threads, window, 0, seconds, max, &all,
+	    &t_first, &errors);
 	if (rc != 0)
 		fprintf(stderr, "load: submitting stopped early: %s\n",
 		    cairn_strerror(rc));
@@ -1060,13 +1109,13 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: load throughput -s sock [-t threads] [-d seconds] "
-	    "[-m max] [-z bytes] [-n name]\n"
+	    "usage: load throughput -s sock [-t threads] [-w window] "
+	    "[-d seconds] [-m max] [-z bytes] [-n name]\n"
 	    "       load latency -s sock -r rsock [-R rate] [-d seconds] "
 	    "[-t threads] [-W]\n"
 	    "       load big -s sock -r rsock -P pid -Q pid [-z bytes]\n"
 	    "       load backlog -s sock -o file [-n max] [-d seconds] "
-	    "[-t threads]\n"
+	    "[-t threads] [-w window]\n"
 	    "       load drain -s sock -i file -T ns\n");
 	exit(2);
 }

@@ -20,7 +20,8 @@
 # build/bench.json (and $B/bench.json when B is another directory).
 # Exit 0 unless the bench itself broke; a missed target is not a failure.
 #
-# Environment: B (build directory), BENCH_SECONDS (10), BENCH_THREADS (8),
+# Environment: B (build directory), BENCH_SECONDS (10), BENCH_THREADS (1),
+# BENCH_WINDOW (512: pipelined submits each client keeps in flight),
 # BENCH_BACKLOG (100000), BENCH_BACKLOG_SECONDS (60), KEEP=1 keeps the
 # temporary directory, BENCH_ONLY="bound others throughput latency big
 # memory",
@@ -35,7 +36,8 @@ CAIRND="$BIN/cairnd"
 BOUND="$BIN/bench/bound"
 LOAD="$BIN/bench/load"
 SECONDS_RUN=${BENCH_SECONDS:-10}
-THREADS=${BENCH_THREADS:-8}
+THREADS=${BENCH_THREADS:-1}
+WINDOW=${BENCH_WINDOW:-512}
 BACKLOG=${BENCH_BACKLOG:-100000}
 BACKLOG_SECONDS=${BENCH_BACKLOG_SECONDS:-60}
 ONLY=${BENCH_ONLY:-bound others throughput latency big memory}
@@ -303,6 +305,17 @@ perf_stop() {
 	PERF_PIDS=""
 }
 
+# cpu_us PID: user+system CPU time of a process so far, in microseconds.
+cpu_us() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, "");
+	    printf "%.0f\n", ($12 + $13) * 1e6 / hz }' "/proc/$1/stat" 2>/dev/null
+}
+
+# wbytes PID: bytes the process has caused to be written to storage.
+wbytes() {
+	awk '$1 == "write_bytes:" { print $2 }' "/proc/$1/io" 2>/dev/null
+}
+
 want() {
 	case " $ONLY " in *" $1 "*) return 0 ;; esac
 	return 1
@@ -338,14 +351,28 @@ fi
 if want throughput; then
 	for size in 1k 64k; do
 		if [ $size = 1k ]; then z=0; else z=65536; fi
-		echo "== throughput $size: $THREADS clients, ${SECONDS_RUN}s"
+		echo "== throughput $size: $THREADS client(s), window $WINDOW, ${SECONDS_RUN}s"
 		fresh
 		start $SENDER && start $RECEIVER || continue
 		perf_start $size
+		c0s=$(cpu_us "${PID[$SENDER]}"); c0r=$(cpu_us "${PID[$RECEIVER]}")
+		w0s=$(wbytes "${PID[$SENDER]}"); w0r=$(wbytes "${PID[$RECEIVER]}")
 		run_load "$LOAD" throughput -s "$(sock $SENDER)" \
-		    -t "$THREADS" -d "$SECONDS_RUN" -z $z -n $size ||
+		    -t "$THREADS" -w "$WINDOW" -d "$SECONDS_RUN" -z $z -n $size ||
 			broke "throughput $size"
 		perf_stop
+		# where the CPU went: each daemon's CPU time per message
+		n=${VAL[tp_${size}_msgs]:-0}
+		if [ "$n" -gt 0 ]; then
+			fig tp_${size}_cpu_sender $(( ($(cpu_us "${PID[$SENDER]}") \
+			    - c0s) / n )) us/msg
+			fig tp_${size}_cpu_receiver $(( ($(cpu_us \
+			    "${PID[$RECEIVER]}") - c0r) / n )) us/msg
+			fig tp_${size}_written_sender $(( ($(wbytes \
+			    "${PID[$SENDER]}") - w0s) / n )) bytes/msg
+			fig tp_${size}_written_receiver $(( ($(wbytes \
+			    "${PID[$RECEIVER]}") - w0r) / n )) bytes/msg
+		fi
 		if [ -n "${VAL[tp_$size]:-}" ] &&
 		    [ -n "${VAL[bound_$size]:-}" ]; then
 			fig tp_${size}_ratio "$(ratio "${VAL[tp_$size]}" \
@@ -388,7 +415,8 @@ if want memory; then
 		fig idle_rss "$(kib_to_mib "$s")" MiB
 		stop $RECEIVER
 		run_load "$LOAD" backlog -s "$(sock $SENDER)" -n "$BACKLOG" \
-		    -d "$BACKLOG_SECONDS" -t "$THREADS" -o "$T/backlog.ids" ||
+		    -d "$BACKLOG_SECONDS" -t "$THREADS" -w "$WINDOW" \
+		    -o "$T/backlog.ids" ||
 			broke "backlog"
 		sleep 1
 		p=${PID[$SENDER]}

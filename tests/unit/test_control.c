@@ -1469,7 +1469,9 @@ enum fake_mode {
 	FAKE_GARBAGE,	/* answer with bytes that do not decode */
 	FAKE_MULTIPART,	/* answer with two frames */
 	FAKE_WRONG_ID,	/* answer status/show about another message */
-	FAKE_REFUSE	/* refuse everything with a text */
+	FAKE_REFUSE,	/* refuse everything with a text */
+	FAKE_REVERSE,	/* hold submits in threes, answer them last first */
+	FAKE_BADTAG	/* answer with a tag that was never sent */
 };
 
 struct fake {
@@ -1495,6 +1497,10 @@ struct fake {
 	enum cairn_kind	 last_kind;
 	uint8_t		*show_payload;
 	size_t		 show_payload_len;
+	/* FAKE_REVERSE: the held answers */
+	zmq_msg_t	 held_peer[3];
+	uint8_t		*held[3];
+	size_t		 held_len[3], nheld;
 };
 
 static void
@@ -1532,8 +1538,12 @@ fake_answer(struct fake *f, const struct cairn_ctl_request *req,
 			rep->code = CAIRN_ENOTACCEPTED;
 			strcpy(rep->error, "konsultation does not accept "
 			    "withdrawal");
-		} else
+		} else {
 			memcpy(rep->msg_id, ID_A, CAIRN_MSG_ID_BYTES);
+			/* tells the pipelined submits apart */
+			if (atomic_load(&f->mode) == FAKE_REVERSE)
+				rep->msg_id[15] = (uint8_t)req->ttl_s;
+		}
 		break;
 	case CAIRN_CTL_STATUS:
 	case CAIRN_CTL_SHOW:
@@ -1600,6 +1610,9 @@ fake_serve(struct fake *f, zmq_msg_t *peer, const uint8_t *buf, size_t len)
 	int	 mode = atomic_load(&f->mode);
 
 	memset(&rep, 0, sizeof(rep));
+	rep.tag = cairn_ctl_request_tag(buf, len);
+	if (mode == FAKE_BADTAG)
+		rep.tag += 1000;
 	if (cairn_ctl_request_decode(&m, &req, buf, len) != 0) {
 		rep.code = CAIRN_EPROTO;
 	} else {
@@ -1622,6 +1635,24 @@ fake_serve(struct fake *f, zmq_msg_t *peer, const uint8_t *buf, size_t len)
 	}
 	if (mode == FAKE_GARBAGE) {
 		fake_send(f, peer, (const uint8_t *)"\xff\xff\xff", 3, 0);
+		return;
+	}
+	if (mode == FAKE_REVERSE && cairn_ctl_reply_encode(&rep, &out,
+	    &outlen) == 0) {
+		zmq_msg_init(&f->held_peer[f->nheld]);
+		zmq_msg_copy(&f->held_peer[f->nheld], peer);
+		f->held[f->nheld] = out;
+		f->held_len[f->nheld++] = outlen;
+		if (f->nheld == 3) {
+			while (f->nheld > 0) {
+				f->nheld--;
+				fake_send(f, &f->held_peer[f->nheld],
+				    f->held[f->nheld], f->held_len[f->nheld],
+				    0);
+				zmq_msg_close(&f->held_peer[f->nheld]);
+				free(f->held[f->nheld]);
+			}
+		}
 		return;
 	}
 	if (cairn_ctl_reply_encode(&rep, &out, &outlen) == 0)
@@ -1921,6 +1952,118 @@ test_control_client_timeout(void **state)
 	assert_int_equal(cairn_client_status(c, ID_B, &info), 0);
 	assert_memory_equal(info.msg_id, ID_B, CAIRN_MSG_ID_BYTES);
 	cairn_client_close(c);
+}
+
+/* Pipelined submits: answers taken in any order, each to its ticket. */
+static void
+test_control_client_pipelined(void **state)
+{
+	struct fake *f = *state;
+	struct cairn_client *c = fake_client(f);
+	struct cairn_payload *p;
+	struct cairn_ctl_info info;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+	uint64_t ticket[3], got;
+	uint32_t i, seen = 0;
+
+	p = sample_payload(PNR, CAIRN_CONSENT_BOTH);
+	assert_int_equal(cairn_client_submit_recv(c, &got, id), CAIRN_EINVAL);
+	atomic_store(&f->mode, FAKE_REVERSE);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(cairn_client_submit_send(c, "elevhalsa",
+		    "alingsas.uph/konsultation", p, NULL, 100 + i,
+		    &ticket[i]), 0);
+		assert_int_not_equal(ticket[i], 0);
+		assert_int_equal(cairn_client_pending(c), i + 1);
+	}
+	assert_int_not_equal(ticket[0], ticket[1]);
+	/* no plain call while answers are owed */
+	assert_int_equal(cairn_client_ping(c), -EBUSY);
+	/* refused before sending: nothing in flight changes */
+	assert_int_equal(cairn_client_submit_send(c, "elevhalsa",
+	    "not an address", p, NULL, 0, &got), CAIRN_EADDRESS);
+	assert_int_equal(got, 0);
+	assert_int_equal(cairn_client_pending(c), 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(cairn_client_submit_recv(c, &got, id), 0);
+		/* the last sent is answered first */
+		assert_int_equal(got, ticket[2 - i]);
+		assert_int_equal(id[15], 100 + 2 - i);
+		seen |= 1u << (2 - i);
+	}
+	assert_int_equal(seen, 7);
+	assert_int_equal(cairn_client_pending(c), 0);
+	/* a refusal comes back to its own ticket with its text */
+	atomic_store(&f->mode, FAKE_REFUSE);
+	assert_int_equal(cairn_client_submit_send(c, "elevhalsa",
+	    "alingsas.uph/konsultation", p, NULL, 0, &ticket[0]), 0);
+	assert_int_equal(cairn_client_submit_recv(c, &got, id), CAIRN_EDENIED);
+	assert_int_equal(got, ticket[0]);
+	assert_string_equal(cairn_client_error(c),
+	    "uid 1001 may not read konsultation");
+	/* an answer with a tag never sent: everything in flight is lost */
+	atomic_store(&f->mode, FAKE_BADTAG);
+	assert_int_equal(cairn_client_submit_send(c, "elevhalsa",
+	    "alingsas.uph/konsultation", p, NULL, 0, &ticket[0]), 0);
+	assert_int_equal(cairn_client_submit_send(c, "elevhalsa",
+	    "alingsas.uph/konsultation", p, NULL, 0, &ticket[1]), 0);
+	assert_int_equal(cairn_client_submit_recv(c, &got, id), CAIRN_EPROTO);
+	assert_int_equal(got, 0);
+	assert_int_equal(cairn_client_pending(c), 0);
+	/* and a plain call on the same client works again */
+	atomic_store(&f->mode, FAKE_ANSWER);
+	assert_int_equal(cairn_client_status(c, ID_B, &info), 0);
+	assert_memory_equal(info.msg_id, ID_B, CAIRN_MSG_ID_BYTES);
+	/* a plain call never takes an answer with another tag */
+	atomic_store(&f->mode, FAKE_BADTAG);
+	assert_int_equal(cairn_client_ping(c), CAIRN_EPROTO);
+	atomic_store(&f->mode, FAKE_ANSWER);
+	assert_int_equal(cairn_client_ping(c), 0);
+	/* silence: the wait ends with the client's timeout */
+	atomic_store(&f->mode, FAKE_SILENT);
+	assert_int_equal(cairn_client_submit_send(c, "elevhalsa",
+	    "alingsas.uph/konsultation", p, NULL, 0, &ticket[0]), 0);
+	assert_int_equal(cairn_client_submit_recv(c, &got, id),
+	    CAIRN_ETIMEOUT);
+	assert_int_equal(got, 0);
+	assert_int_equal(cairn_client_pending(c), 0);
+	cairn_payload_free(p);
+	cairn_client_close(c);
+}
+
+/* The tag is read off a request even where the decoder refuses it. */
+static void
+test_control_request_tag(void **state)
+{
+	struct cairn_ctl_request req;
+	uint8_t	*buf, junk[64];
+	size_t	 len, i, cut;
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	req.command = CAIRN_CTL_STATUS;
+	req.tag = 0x0123456789abcdefULL;
+	assert_int_equal(cairn_ctl_request_encode(&req, &buf, &len), 0);
+	assert_true(cairn_ctl_request_tag(buf, len) == req.tag);
+	/* cut short: never read past the end, 0 or the tag */
+	for (cut = 0; cut < len; cut++) {
+		uint64_t t = cairn_ctl_request_tag(buf, cut);
+
+		assert_true(t == 0 || t == req.tag);
+	}
+	free(buf);
+	assert_int_equal(cairn_ctl_request_tag(NULL, 0), 0);
+	/* a wire type that does not exist, a length past the end */
+	assert_int_equal(cairn_ctl_request_tag((const uint8_t *)"\x2f\x01",
+	    2), 0);
+	assert_int_equal(cairn_ctl_request_tag((const uint8_t *)"\x22\x7f",
+	    2), 0);
+	/* an over-long varint */
+	memset(junk, 0xff, sizeof(junk));
+	assert_int_equal(cairn_ctl_request_tag(junk, sizeof(junk)), 0);
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 37);
+	(void)cairn_ctl_request_tag(junk, sizeof(junk));
 }
 
 static void
@@ -2488,6 +2631,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_control_client_cases,
 		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_control_client_reply,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test(test_control_request_tag),
+		cmocka_unit_test_setup_teardown(test_control_client_pipelined,
 		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_control_client_open,
 		    fake_setup, fake_teardown),

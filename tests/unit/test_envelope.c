@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -611,11 +612,37 @@ test_envelope_strerror_distinct(void **state)
 	assert_string_equal(cairn_strerror(-2), "No such file or directory");
 }
 
+/* New ids start with the time in ms and differ in their random part. */
+static void
+test_envelope_new_id_time_ordered(void **state)
+{
+	uint8_t	 prev[CAIRN_MSG_ID_BYTES], id[CAIRN_MSG_ID_BYTES];
+	struct timespec ts;
+	uint64_t ms, t;
+	int	 i, k;
+
+	(void)state;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	cairn_envelope_new_id(prev);
+	for (t = 0, k = 0; k < 6; k++)
+		t = t << 8 | prev[k];
+	assert_true(t >= ms && t < ms + 5000);
+	for (i = 0; i < 1000; i++) {
+		cairn_envelope_new_id(id);
+		/* never sorts before an earlier one by its time part */
+		assert_true(memcmp(prev, id, 6) <= 0);
+		assert_memory_not_equal(prev + 6, id + 6, 10);
+		memcpy(prev, id, sizeof(id));
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_envelope_roundtrip_every_kind),
+		cmocka_unit_test(test_envelope_new_id_time_ordered),
 		cmocka_unit_test(test_envelope_peek_header),
 		cmocka_unit_test(test_envelope_every_bit_flip_refused),
 		cmocka_unit_test(test_envelope_truncated_and_garbage),
