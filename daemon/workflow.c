@@ -57,6 +57,7 @@ struct workflow {
 	int64_t			 started_ms;
 	int64_t			 full_until;	/* a write failed for space */
 	size_t			 due_batch;	/* shrinks when a pass is too big */
+	struct store_out	*due;		/* DUE_BATCH records, reused */
 	int64_t			 space_ms;	/* when space was measured */
 	uint64_t		 map_free;
 	uint64_t		 disk_free;
@@ -87,6 +88,14 @@ workflow_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A message id as 32 hex digits, for log lines. */
+static const char *
+idhex(char out[static 2 * CAIRN_MSG_ID_BYTES + 1], const uint8_t *id)
+{
+	cairn_sig_hex(out, id, CAIRN_MSG_ID_BYTES);
+	return out;
+}
+
 int
 workflow_init(struct workflow **out, const struct config *cfg,
     struct store *st, struct xport *x, const struct cairn_secret *sec,
@@ -96,6 +105,10 @@ workflow_init(struct workflow **out, const struct config *cfg,
 
 	if ((wf = calloc(1, sizeof(*wf))) == NULL)
 		return -ENOMEM;
+	if ((wf->due = calloc(DUE_BATCH, sizeof(*wf->due))) == NULL) {
+		free(wf);
+		return -ENOMEM;
+	}
 	wf->cfg = cfg;
 	wf->st = st;
 	wf->x = x;
@@ -134,6 +147,7 @@ workflow_shutdown(struct workflow *wf)
 		free(wf->peers[i].deadline);
 	}
 	free(wf->peers);
+	free(wf->due);
 	free(wf);
 }
 
@@ -736,6 +750,7 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
     const struct access_roles *roles, int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
     size_t errlen)
 {
+	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
 	struct cairn_header hdr;
 	struct cairn_payload *p = NULL;
 	struct cairn_signer signer;
@@ -883,9 +898,8 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		goto out;
 	}
 	memcpy(msg_id, o.msg_id, CAIRN_MSG_ID_BYTES);
-	log_info("workflow: queued msg=%02x%02x%02x%02x… kind=%s to=%s",
-	    o.msg_id[0], o.msg_id[1], o.msg_id[2], o.msg_id[3],
-	    cairn_kind_name(o.kind), remote);
+	log_info("workflow: queued msg=%s kind=%s to=%s",
+	    idhex(hex, o.msg_id), cairn_kind_name(o.kind), remote);
 	goto out;
 refused:
 	(void)workflow_audit(wf, CAIRN_AUDIT_SUBMIT_REFUSED, NULL, local,
@@ -981,6 +995,7 @@ refuse(struct workflow *wf, struct xport_in *in, const struct cairn_header *h,
 void
 workflow_incoming(struct workflow *wf, struct xport_in *in)
 {
+	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
 	struct cairn_envelope *e = NULL;
 	struct cairn_payload *p = NULL;
 	struct cairn_unsealer unsealer;
@@ -1127,9 +1142,8 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 		free(receipt);
 		goto out;
 	}
-	log_info("workflow: received msg=%02x%02x%02x%02x… kind=%s from=%s "
-	    "to=%s", m.msg_id[0], m.msg_id[1], m.msg_id[2], m.msg_id[3],
-	    cairn_kind_name(m.kind), remote, local);
+	log_info("workflow: received msg=%s kind=%s from=%s to=%s",
+	    idhex(hex, m.msg_id), cairn_kind_name(m.kind), remote, local);
 	defer_reply(wf, in, receipt, rlen);
 out:
 	cairn_payload_free(p);
@@ -1142,6 +1156,7 @@ out:
 void
 workflow_reply(struct workflow *wf, struct xport_reply *rep)
 {
+	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
 	struct cairn_reply_msg *m = NULL;
 	struct cairn_reply r;
 	const struct cairn_org *sorg;
@@ -1199,9 +1214,9 @@ workflow_reply(struct workflow *wf, struct xport_reply *rep)
 	    remote, o.envelope_hash, r.type == CAIRN_REPLY_RECEIPT ? 0 :
 	    (int32_t)r.reason, -1);
 	if (r.type == CAIRN_REPLY_NACK)
-		log_notice("workflow: msg=%02x%02x%02x%02x… rejected by %s: %s",
-		    o.msg_id[0], o.msg_id[1], o.msg_id[2], o.msg_id[3],
-		    o.to_org, cairn_nack_reason_name(r.reason));
+		log_notice("workflow: msg=%s rejected by %s: %s",
+		    idhex(hex, o.msg_id), o.to_org,
+		    cairn_nack_reason_name(r.reason));
 	goto out;
 bad:
 	if (log_ratelimit(&wf->rl, workflow_now()))
@@ -1248,6 +1263,7 @@ send_done(void *arg, int rc)
 void
 workflow_due(struct workflow *wf)
 {
+	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
 	struct store_out *due;
 	struct store_txn *t;
 	struct inflight *peer;
@@ -1263,8 +1279,7 @@ workflow_due(struct workflow *wf)
 	inflight_expire(wf, now);
 	if ((t = txn(wf)) == NULL)
 		return;
-	if ((due = calloc(DUE_BATCH, sizeof(*due))) == NULL)
-		return;
+	due = wf->due;
 	if ((rc = store_out_due(wf->st, t, now, due, wf->due_batch, &n,
 	    &next)) != 0) {
 		/*
@@ -1304,9 +1319,8 @@ workflow_due(struct workflow *wf)
 			(void)workflow_audit(wf, CAIRN_AUDIT_FAILED, o->msg_id,
 			    local, remote, o->envelope_hash, CAIRN_EEXPIRED,
 			    -1);
-			log_notice("workflow: msg=%02x%02x%02x%02x… to %s "
-			    "expired after %" PRIu32 " attempts", o->msg_id[0],
-			    o->msg_id[1], o->msg_id[2], o->msg_id[3], remote,
+			log_notice("workflow: msg=%s to %s expired after %"
+			    PRIu32 " attempts", idhex(hex, o->msg_id), remote,
 			    o->attempts);
 			continue;
 		}
@@ -1347,10 +1361,9 @@ workflow_due(struct workflow *wf)
 			 * the message fails, visibly and audited, instead of
 			 * being retried forever.
 			 */
-			log_warnx("workflow: msg=%02x%02x%02x%02x… to %s: "
-			    "stored envelope unreadable (%s), marked FAILED",
-			    o->msg_id[0], o->msg_id[1], o->msg_id[2],
-			    o->msg_id[3], remote, cairn_strerror(rc));
+			log_warnx("workflow: msg=%s to %s: stored envelope "
+			    "unreadable (%s), marked FAILED",
+			    idhex(hex, o->msg_id), remote, cairn_strerror(rc));
 			o->state = STORE_OUT_FAILED;
 			o->last_error = rc;
 			if ((rc = store_out_update(t, o)) != 0 ||
@@ -1378,7 +1391,7 @@ workflow_due(struct workflow *wf)
 		workflow_defer(wf, send_done, j);
 	}
 out:
-	free(due);
+	return;
 }
 
 struct up_ctx {

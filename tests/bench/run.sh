@@ -311,9 +311,10 @@ cpu_us() {
 	    printf "%.0f\n", ($12 + $13) * 1e6 / hz }' "/proc/$1/stat" 2>/dev/null
 }
 
-# wbytes PID: bytes the process has caused to be written to storage.
+# wbytes PID: bytes the process handed to write calls (wchar: LMDB's page
+# writes and the log; write_bytes counts whole folios and overstates them).
 wbytes() {
-	awk '$1 == "write_bytes:" { print $2 }' "/proc/$1/io" 2>/dev/null
+	awk '$1 == "wchar:" { print $2 }' "/proc/$1/io" 2>/dev/null
 }
 
 want() {
