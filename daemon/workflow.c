@@ -25,6 +25,7 @@
 #include "proto/workdays.h"
 
 #define DUE_BATCH	512
+#define SUMMARY_MS	60000	/* one info line per minute of traffic */
 
 struct deferred {
 	void		(*fn)(void *, int);
@@ -52,6 +53,19 @@ struct workflow {
 	struct inflight		*peers;
 	size_t			 npeers;
 	int			 window_full;
+	/*
+	 * The last due scan saw every due message and each waits only for
+	 * a full window: scanning again changes nothing until a window slot
+	 * frees, a message is added, a peer comes up, or due_idle_until.
+	 */
+	int			 due_idle;
+	int64_t			 due_idle_until;
+	/* messages of this pass, then of the summary period, by event */
+	struct counts {
+		uint64_t	 queued, received, delivered, rejected,
+				 failed;
+	}			 pass, period;
+	int64_t			 period_ms;	/* start of the period */
 	struct log_ratelimit	 rl;
 	struct log_ratelimit	 rl_full;	/* "store is full" lines */
 	int64_t			 started_ms;
@@ -115,6 +129,7 @@ workflow_init(struct workflow **out, const struct config *cfg,
 	wf->sec = sec;
 	wf->book = book;
 	wf->started_ms = workflow_now();
+	wf->period_ms = wf->started_ms;
 	wf->due_batch = DUE_BATCH;
 	wf->rl_full = (struct log_ratelimit)LOG_RATELIMIT_INIT("store-full "
 	    "notices", 1);
@@ -129,6 +144,7 @@ void
 workflow_set_book(struct workflow *wf, const struct cairn_book *book)
 {
 	wf->book = book;
+	wf->due_idle = 0;
 }
 
 void
@@ -221,6 +237,8 @@ txn_lost(struct workflow *wf, int rc)
 		    cairn_strerror(rc));
 	store_abort(wf->txn);
 	wf->txn = NULL;
+	wf->due_idle = 0;
+	memset(&wf->pass, 0, sizeof(wf->pass));
 	run_deferred(wf, rc);
 }
 
@@ -264,6 +282,29 @@ workflow_txn(struct workflow *wf)
 	return txn(wf);
 }
 
+/*
+ * One info line per minute with traffic, instead of one per message
+ * (those are debug lines, cairnd -v): the audit trail has every message.
+ */
+static void
+summary(struct workflow *wf)
+{
+	const struct counts *c = &wf->period;
+	int64_t	now = workflow_now();
+
+	if (now - wf->period_ms < SUMMARY_MS)
+		return;
+	if (c->queued || c->received || c->delivered || c->rejected ||
+	    c->failed)
+		log_info("workflow: in the last %" PRId64 " s: %" PRIu64
+		    " queued, %" PRIu64 " delivered, %" PRIu64 " rejected, %"
+		    PRIu64 " failed; %" PRIu64 " received",
+		    (now - wf->period_ms) / 1000, c->queued, c->delivered,
+		    c->rejected, c->failed, c->received);
+	memset(&wf->period, 0, sizeof(wf->period));
+	wf->period_ms = now;
+}
+
 int
 workflow_commit(struct workflow *wf)
 {
@@ -288,8 +329,17 @@ workflow_commit(struct workflow *wf)
 		else if (wf->due_batch < DUE_BATCH)
 			/* grow back slowly: a full store stays near its edge */
 			wf->due_batch += wf->due_batch / 8 + 1;
+		if (rc == 0) {
+			wf->period.queued += wf->pass.queued;
+			wf->period.received += wf->pass.received;
+			wf->period.delivered += wf->pass.delivered;
+			wf->period.rejected += wf->pass.rejected;
+			wf->period.failed += wf->pass.failed;
+		}
+		memset(&wf->pass, 0, sizeof(wf->pass));
 	}
 	run_deferred(wf, rc);
+	summary(wf);
 	return rc;
 }
 
@@ -381,9 +431,10 @@ inflight_expire(struct workflow *wf, int64_t now)
 	for (i = 0; i < wf->npeers; i++) {
 		p = &wf->peers[i];
 		for (k = 0; k < p->n; )
-			if (p->deadline[k] <= now)
+			if (p->deadline[k] <= now) {
 				inflight_drop(p, k);
-			else
+				wf->due_idle = 0;
+			} else
 				k++;
 	}
 }
@@ -399,6 +450,7 @@ inflight_remove(struct workflow *wf, const char *org, const uint8_t *id)
 	for (i = 0; i < p->n; i++) {
 		if (memcmp(p->ids[i], id, CAIRN_MSG_ID_BYTES) == 0) {
 			inflight_drop(p, i);
+			wf->due_idle = 0;
 			return;
 		}
 	}
@@ -898,7 +950,9 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		goto out;
 	}
 	memcpy(msg_id, o.msg_id, CAIRN_MSG_ID_BYTES);
-	log_info("workflow: queued msg=%s kind=%s to=%s",
+	wf->due_idle = 0;
+	wf->pass.queued++;
+	log_debug("workflow: queued msg=%s kind=%s to=%s",
 	    idhex(hex, o.msg_id), cairn_kind_name(o.kind), remote);
 	goto out;
 refused:
@@ -1142,7 +1196,8 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 		free(receipt);
 		goto out;
 	}
-	log_info("workflow: received msg=%s kind=%s from=%s to=%s",
+	wf->pass.received++;
+	log_debug("workflow: received msg=%s kind=%s from=%s to=%s",
 	    idhex(hex, m.msg_id), cairn_kind_name(m.kind), remote, local);
 	defer_reply(wf, in, receipt, rlen);
 out:
@@ -1213,6 +1268,10 @@ workflow_reply(struct workflow *wf, struct xport_reply *rep)
 	    CAIRN_AUDIT_DELIVERED : CAIRN_AUDIT_REJECTED, o.msg_id, local,
 	    remote, o.envelope_hash, r.type == CAIRN_REPLY_RECEIPT ? 0 :
 	    (int32_t)r.reason, -1);
+	if (r.type == CAIRN_REPLY_RECEIPT)
+		wf->pass.delivered++;
+	else
+		wf->pass.rejected++;
 	if (r.type == CAIRN_REPLY_NACK)
 		log_notice("workflow: msg=%s rejected by %s: %s",
 		    idhex(hex, o.msg_id), o.to_org,
@@ -1270,13 +1329,16 @@ workflow_due(struct workflow *wf)
 	struct send_job *j;
 	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
 	int64_t	 now = workflow_now(), next;
-	size_t	 n, i, k;
+	size_t	 n, i, k, nfull = 0;
 	int	 rc, ready;
 
 	wf->window_full = 0;
 	if (now < wf->full_until)
 		return;
 	inflight_expire(wf, now);
+	if (wf->due_idle && now < wf->due_idle_until)
+		return;
+	wf->due_idle = 0;
 	if ((t = txn(wf)) == NULL)
 		return;
 	due = wf->due;
@@ -1309,6 +1371,7 @@ workflow_due(struct workflow *wf)
 		addr(remote, sizeof(remote), o->to_org, o->to_function);
 		if (now >= o->expires_ms) {
 			o->state = STORE_OUT_FAILED;
+			wf->pass.failed++;
 			o->last_error = CAIRN_EEXPIRED;
 			if ((rc = store_out_update(t, o)) != 0 ||
 			    (rc = store_out_drop_envelope(t, o->msg_id)) != 0 ||
@@ -1333,6 +1396,7 @@ workflow_due(struct workflow *wf)
 		ready = xport_peer_ready(wf->x, o->to_org);
 		if (ready && peer->n >= wf->cfg->window) {
 			wf->window_full = 1;
+			nfull++;
 			continue;
 		}
 		o->attempts++;
@@ -1365,6 +1429,7 @@ workflow_due(struct workflow *wf)
 			    "unreadable (%s), marked FAILED",
 			    idhex(hex, o->msg_id), remote, cairn_strerror(rc));
 			o->state = STORE_OUT_FAILED;
+			wf->pass.failed++;
 			o->last_error = rc;
 			if ((rc = store_out_update(t, o)) != 0 ||
 			    (rc = case_settled(wf, t, o)) != 0) {
@@ -1389,6 +1454,11 @@ workflow_due(struct workflow *wf)
 		memcpy(peer->ids[k], o->msg_id, CAIRN_MSG_ID_BYTES);
 		peer->deadline[k] = o->next_ms;
 		workflow_defer(wf, send_done, j);
+	}
+	/* all of the due were seen, and each only waits for a window */
+	if (n > 0 && nfull == n && n < wf->due_batch) {
+		wf->due_idle = 1;
+		wf->due_idle_until = next;
 	}
 out:
 	return;
@@ -1429,6 +1499,7 @@ workflow_peer_up(void *arg, const char *org)
 	size_t	i;
 	int	rc;
 
+	wf->due_idle = 0;
 	memset(&u, 0, sizeof(u));
 	u.org = org;
 	u.now = workflow_now();
@@ -1463,6 +1534,12 @@ workflow_timeout(struct workflow *wf, int max_ms)
 	if (now < wf->full_until)
 		return (int)(wf->full_until - now < max_ms ?
 		    wf->full_until - now : max_ms);
+	if (wf->due_idle) {
+		if (wf->due_idle_until <= now)
+			return 0;
+		return wf->due_idle_until - now < max_ms ?
+		    (int)(wf->due_idle_until - now) : max_ms;
+	}
 	if (wf->window_full)
 		return max_ms < 20 ? max_ms : 20;
 	if (store_out_due(wf->st, NULL, INT64_MIN, &o, 0, &n, &next) != 0)
