@@ -9,6 +9,16 @@
  * Checking a reply is two steps, like an envelope: cairn_reply_parse()
  * (size, structure, the signer key id to look up), cairn_reply_verify()
  * (signature, then the body parsed and checked).
+ *
+ * Batched receipts: a receiving daemon signs once for all envelopes it
+ * stored in one commit.  The signature covers a ReceiptBatch (a Merkle
+ * root over the leaves (msg_id, envelope_hash), their count, the time and
+ * the signer); each message gets its own SignedReply with that signature
+ * and its leaf's path to the root, so it proves its delivery on its own,
+ * and a receipt of one batch proves nothing for a message outside it.
+ * cairn_reply_verify() takes both forms and gives the same struct
+ * cairn_reply; with a cairn_reply_cache the signature of a batch is
+ * checked once, not once per message.
  */
 #ifndef CAIRN_PROTO_REPLY_H
 #define CAIRN_PROTO_REPLY_H
@@ -23,6 +33,8 @@
 #include "proto/validate.h"
 
 #define CAIRN_REPLY_MAX_BYTES	1024
+#define CAIRN_BATCH_MAX		1024	/* receipts under one signature */
+#define CAIRN_BATCH_DEPTH	10	/* path length at CAIRN_BATCH_MAX */
 
 enum cairn_reply_type {
 	CAIRN_REPLY_RECEIPT = 1,
@@ -55,6 +67,22 @@ struct cairn_reply {
 	char		org[CAIRN_ORG_ID_MAX + 1];	/* who signed */
 	enum cairn_nack_reason reason;	/* nacks only */
 	uint8_t		signer_key_id[CAIRN_KEY_ID_BYTES];
+	uint32_t	batch_count;	/* receipts under the signature (1) */
+};
+
+/* One message of a batch: what its receipt is about. */
+struct cairn_reply_leaf {
+	uint8_t		msg_id[CAIRN_MSG_ID_BYTES];
+	uint8_t		envelope_hash[CAIRN_HASH_BYTES];
+};
+
+/*
+ * Batch signatures already checked, so that the receipts of one batch
+ * cost one signature check between them.  Zero it before first use.
+ */
+struct cairn_reply_cache {
+	uint8_t		seen[8][CAIRN_HASH_BYTES];
+	unsigned	next;
 };
 
 struct cairn_reply_msg;
@@ -66,6 +94,18 @@ struct cairn_reply_msg;
  * -ENOMEM.
  */
 int	cairn_reply_sign(struct cairn_reply *r, const struct cairn_signer *s,
+	    uint8_t **out, size_t *outlen) CAIRN_MUSTCHECK;
+
+/*
+ * Signs one receipt for n messages (1..CAIRN_BATCH_MAX) that org holds
+ * durably since time_ms: out[i] and outlen[i] receive message i's
+ * SignedReply (malloc'ed; the caller frees each), every one verifiable on
+ * its own.  For n == 1 it is a plain receipt.  On failure nothing is
+ * allocated.  Returns 0, CAIRN_EFIELD (org, n), the signer's error or
+ * -ENOMEM.
+ */
+int	cairn_reply_sign_batch(const struct cairn_reply_leaf *leaves, size_t n,
+	    int64_t time_ms, const char *org, const struct cairn_signer *s,
 	    uint8_t **out, size_t *outlen) CAIRN_MUSTCHECK;
 
 /*
@@ -83,12 +123,21 @@ const uint8_t *cairn_reply_signer_key_id(const struct cairn_reply_msg *m);
  * Step 2: checks the signature with key, then parses the body into r and
  * checks it: type, lengths, org equal to signer_org, reason in range, time
  * within the key's validity window.
+ * A batched receipt is checked like a receipt, and its leaf's path must
+ * lead to the signed root (CAIRN_EBADSIG where it does not); r->type is
+ * then CAIRN_REPLY_RECEIPT and r->batch_count the size of its batch.
  * Returns 0, CAIRN_EKEYMISMATCH, CAIRN_EBADSIG, CAIRN_EMALFORMED,
  * CAIRN_EFIELD, CAIRN_ESENDER or CAIRN_EKEYEXPIRED.
  */
 int	cairn_reply_verify(const struct cairn_reply_msg *m,
 	    const struct cairn_pubkey *key, const char *signer_org,
 	    struct cairn_reply *r) CAIRN_MUSTCHECK;
+
+/* As cairn_reply_verify(), remembering checked batch signatures in c. */
+int	cairn_reply_verify_cached(const struct cairn_reply_msg *m,
+	    const struct cairn_pubkey *key, const char *signer_org,
+	    struct cairn_reply *r, struct cairn_reply_cache *c)
+	    CAIRN_MUSTCHECK;
 
 /* Frees; NULL is allowed. */
 void	cairn_reply_free(struct cairn_reply_msg *m);

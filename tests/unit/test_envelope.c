@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "proto/envelope.h"
+#include "proto/cairn.pb-c.h"
 #include "proto/reply.h"
 
 #define NOW	1795000000000LL		/* 2026-11-19 */
@@ -596,6 +597,184 @@ test_envelope_receipt_and_nack(void **state)
 	    "expired");
 }
 
+/* Verifies one batch member; returns the code, fills *got. */
+static int
+batch_verify(const uint8_t *buf, size_t len, struct cairn_reply *got,
+    struct cairn_reply_cache *cache)
+{
+	struct cairn_reply_msg *m;
+	int	rc;
+
+	if ((rc = cairn_reply_parse(&m, buf, len)) != 0)
+		return rc;
+	rc = cairn_reply_verify_cached(m, &clinic.sign, "alingsas.uph", got,
+	    cache);
+	cairn_reply_free(m);
+	return rc;
+}
+
+/* Re-encodes a batch member after edit() changed its unpacked form. */
+static int
+batch_edited(const uint8_t *buf, size_t len,
+    void (*edit)(Cairn__V1__SignedReply *, void *), void *arg)
+{
+	Cairn__V1__SignedReply *pb;
+	struct cairn_reply got;
+	uint8_t	*out;
+	size_t	 outlen;
+	int	 rc;
+
+	pb = cairn__v1__signed_reply__unpack(NULL, len, buf);
+	assert_non_null(pb);
+	edit(pb, arg);
+	outlen = cairn__v1__signed_reply__get_packed_size(pb);
+	out = malloc(outlen);
+	assert_non_null(out);
+	cairn__v1__signed_reply__pack(pb, out);
+	cairn__v1__signed_reply__free_unpacked(pb, NULL);
+	rc = batch_verify(out, outlen, &got, NULL);
+	free(out);
+	return rc;
+}
+
+static void
+edit_msg_id(Cairn__V1__SignedReply *pb, void *arg)
+{
+	memcpy(pb->msg_id.data, arg, CAIRN_MSG_ID_BYTES);
+}
+
+static void
+edit_hash(Cairn__V1__SignedReply *pb, void *arg)
+{
+	(void)arg;
+	pb->envelope_hash.data[0] ^= 1;
+}
+
+static void
+edit_index(Cairn__V1__SignedReply *pb, void *arg)
+{
+	pb->index = *(uint32_t *)arg;
+}
+
+static void
+edit_drop_path(Cairn__V1__SignedReply *pb, void *arg)
+{
+	(void)arg;
+	/* unpacked with the default allocator: the dropped one is ours */
+	free(pb->path[--pb->n_path].data);
+}
+
+static void
+edit_path(Cairn__V1__SignedReply *pb, void *arg)
+{
+	memcpy(pb->path[0].data, arg, 32);
+}
+
+/*
+ * Batched receipts: every member proves its own message's delivery, and
+ * nothing else: not another message, not another place in the batch.
+ */
+static void
+test_envelope_receipt_batch(void **state)
+{
+	static const size_t sizes[] = { 2, 3, 5, 8, 9, 33, 256 };
+	struct cairn_reply_leaf leaves[256];
+	struct cairn_reply_cache cache;
+	struct cairn_reply got;
+	uint8_t	*out[256], other[CAIRN_MSG_ID_BYTES];
+	size_t	 outlen[256], n, i, k;
+	uint32_t idx;
+	int	 bit, rc;
+
+	(void)state;
+	for (i = 0; i < 256; i++) {
+		cairn_envelope_new_id(leaves[i].msg_id);
+		randombytes_buf(leaves[i].envelope_hash, 32);
+	}
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		n = sizes[k];
+		assert_int_equal(cairn_reply_sign_batch(leaves, n, NOW,
+		    "alingsas.uph", &clinic.signer, out, outlen), 0);
+		memset(&cache, 0, sizeof(cache));
+		for (i = 0; i < n; i++) {
+			assert_true(outlen[i] <= CAIRN_REPLY_MAX_BYTES);
+			assert_int_equal(batch_verify(out[i], outlen[i], &got,
+			    &cache), 0);
+			assert_int_equal(got.type, CAIRN_REPLY_RECEIPT);
+			assert_int_equal(got.batch_count, n);
+			assert_int_equal(got.time_ms, NOW);
+			assert_string_equal(got.org, "alingsas.uph");
+			assert_memory_equal(got.msg_id, leaves[i].msg_id, 16);
+			assert_memory_equal(got.envelope_hash,
+			    leaves[i].envelope_hash, 32);
+			/* the same without the cache */
+			assert_int_equal(batch_verify(out[i], outlen[i], &got,
+			    NULL), 0);
+		}
+		/* member 0's proof for another message of the batch */
+		assert_int_equal(batch_edited(out[0], outlen[0], edit_msg_id,
+		    leaves[n - 1].msg_id), CAIRN_EBADSIG);
+		/* for a message outside the batch */
+		randombytes_buf(other, sizeof(other));
+		assert_int_equal(batch_edited(out[n - 1], outlen[n - 1],
+		    edit_msg_id, other), CAIRN_EBADSIG);
+		assert_int_equal(batch_edited(out[n / 2], outlen[n / 2],
+		    edit_hash, NULL), CAIRN_EBADSIG);
+		/* another place, a path cut short, a sibling replaced */
+		idx = (uint32_t)(n - 1 - n / 2 == n / 2 ? 0 : n - 1 - n / 2);
+		assert_int_equal(batch_edited(out[n / 2], outlen[n / 2],
+		    edit_index, &idx), CAIRN_EBADSIG);
+		idx = (uint32_t)n;
+		assert_int_not_equal(batch_edited(out[0], outlen[0],
+		    edit_index, &idx), 0);
+		assert_int_equal(batch_edited(out[1], outlen[1],
+		    edit_drop_path, NULL), CAIRN_EBADSIG);
+		assert_int_equal(batch_edited(out[1], outlen[1], edit_path,
+		    leaves[0].envelope_hash), CAIRN_EBADSIG);
+		/* signed by the clinic, claimed for another org */
+		{
+			struct cairn_reply_msg *m;
+
+			assert_int_equal(cairn_reply_parse(&m, out[0],
+			    outlen[0]), 0);
+			assert_int_equal(cairn_reply_verify(m, &clinic.sign,
+			    "lerum.elevhalsa", &got), CAIRN_ESENDER);
+			assert_int_equal(cairn_reply_verify(m, &school.sign,
+			    "alingsas.uph", &got), CAIRN_EKEYMISMATCH);
+			cairn_reply_free(m);
+		}
+		/* every bit flip of a member refused, the cache warm */
+		if (n == 5) {
+			for (i = 0; i < outlen[3]; i++) {
+				for (bit = 0; bit < 8; bit++) {
+					out[3][i] ^= (uint8_t)(1 << bit);
+					rc = batch_verify(out[3], outlen[3],
+					    &got, &cache);
+					out[3][i] ^= (uint8_t)(1 << bit);
+					if (rc == 0)
+						fail_msg("flip %zu.%d accepted",
+						    i, bit);
+				}
+			}
+		}
+		for (i = 0; i < n; i++)
+			free(out[i]);
+	}
+	/* one message: a plain receipt */
+	assert_int_equal(cairn_reply_sign_batch(leaves, 1, NOW, "alingsas.uph",
+	    &clinic.signer, out, outlen), 0);
+	assert_int_equal(batch_verify(out[0], outlen[0], &got, NULL), 0);
+	assert_int_equal(got.batch_count, 1);
+	assert_memory_equal(got.msg_id, leaves[0].msg_id, 16);
+	free(out[0]);
+	assert_int_equal(cairn_reply_sign_batch(leaves, 0, NOW, "alingsas.uph",
+	    &clinic.signer, out, outlen), CAIRN_EFIELD);
+	assert_int_equal(cairn_reply_sign_batch(leaves, CAIRN_BATCH_MAX + 1,
+	    NOW, "alingsas.uph", &clinic.signer, out, outlen), CAIRN_EFIELD);
+	assert_int_equal(cairn_reply_sign_batch(leaves, 2, NOW, "Not An Org",
+	    &clinic.signer, out, outlen), CAIRN_EFIELD);
+}
+
 static void
 test_envelope_strerror_distinct(void **state)
 {
@@ -652,6 +831,7 @@ main(void)
 		cmocka_unit_test(test_envelope_seal_refuses_bad_input),
 		cmocka_unit_test(test_envelope_payload_decode_garbage),
 		cmocka_unit_test(test_envelope_receipt_and_nack),
+		cmocka_unit_test(test_envelope_receipt_batch),
 		cmocka_unit_test(test_envelope_strerror_distinct),
 	};
 
