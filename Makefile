@@ -155,7 +155,7 @@ deps:
 all: deps
 	@$(MAKE) --no-print-directory build
 
-TOOLS		:= $(B)/tests/peertool $(B)/tests/auditdump
+TOOLS		:= $(B)/tests/peertool $(B)/tests/auditdump $(B)/bench/load
 
 build: $(LIBCAIRN) $(LIBCAIRN_SO) $(PROGS) $(EXAMPLES) $(TOOLS)
 

@@ -1831,7 +1831,7 @@ trace_record(void *arg, uint64_t key, const uint8_t *buf, size_t len)
 	ts->found++;
 	fmt_time(t, r.time_ms);
 	cairn_msgid_format(id, r.msg_id);
-	printf("%8" PRIu64 "  %s  %-14s %.8s%s  %s -> %s", r.seq, t,
+	printf("%8" PRIu64 "  %s  %-14s %s%s  %s -> %s", r.seq, t,
 	    cairn_audit_event_name(r.event), id, i == 0 ? " " : "*",
 	    r.local[0] ? r.local : "-", r.remote[0] ? r.remote : "-");
 	if (r.event == CAIRN_AUDIT_SENT)
@@ -1871,24 +1871,24 @@ trace_reply(struct source *s, struct keysrc *ks,
 	cairn_msgid_format(hex, id);
 	err = src_reply(s, !outgoing, id, &rc);
 	if (err == CAIRN_ENOTFOUND) {
-		printf("reply %.8s: %s\n", hex, outgoing ? "none received "
+		printf("reply %s: %s\n", hex, outgoing ? "none received "
 		    "(yet)" : "the receipt issued is no longer kept (its "
 		    "duplicate window expired)");
 		return;
 	}
 	if (err != 0) {
-		printf("reply %.8s: cannot be read: %s\n", hex,
+		printf("reply %s: cannot be read: %s\n", hex,
 		    cairn_strerror(err));
 		return;
 	}
 	if ((err = cairn_reply_parse(&m, rc.reply, rc.len)) != 0) {
-		printf("reply %.8s: does not parse: %s\n", hex,
+		printf("reply %s: does not parse: %s\n", hex,
 		    cairn_strerror(err));
 		return;
 	}
 	cairn_sig_hex(kid, cairn_reply_signer_key_id(m), CAIRN_KEY_ID_BYTES);
 	if (ks->book == NULL) {
-		printf("reply %.8s: %s, signed with key %s (signature not "
+		printf("reply %s: %s, signed with key %s (signature not "
 		    "checked: give --book and --federation)\n", hex,
 		    outgoing ? "received" : "issued", kid);
 		cairn_reply_free(m);
@@ -1903,16 +1903,21 @@ trace_reply(struct source *s, struct keysrc *ks,
 	if (err == 0 && memcmp(r.msg_id, id, CAIRN_MSG_ID_BYTES) != 0)
 		err = CAIRN_EFIELD;
 	if (err != 0)
-		printf("reply %.8s: key %s: signature does NOT verify: %s\n",
+		printf("reply %s: key %s: signature does NOT verify: %s\n",
 		    hex, kid, cairn_strerror(err));
 	else {
 		fmt_time(t, r.time_ms);
-		printf("reply %.8s: %s by %s at %s, key %s: signature "
-		    "valid%s%s\n", hex, r.type == CAIRN_REPLY_RECEIPT ?
+		printf("reply %s: %s by %s at %s, key %s: signature "
+		    "valid%s%s", hex, r.type == CAIRN_REPLY_RECEIPT ?
 		    "receipt" : "nack", r.org, t, kid,
 		    r.type == CAIRN_REPLY_NACK ? ": " : "",
 		    r.type == CAIRN_REPLY_NACK ?
 		    cairn_nack_reason_name(r.reason) : "");
+		if (r.batch_count > 1)
+			printf(" (one signature for a batch of %" PRIu32
+			    ", this message's place in it proven)",
+			    r.batch_count);
+		printf("\n");
 	}
 	cairn_reply_free(m);
 }

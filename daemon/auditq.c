@@ -21,7 +21,12 @@
 struct page_ctx {
 	struct cairn_ctl_audit		*page;
 	struct cairn_ctl_audit_entry	*v;
-	size_t				 n, limit, used, max;
+	/*
+	 * used counts the page's budget, with room reserved for the reply
+	 * of each record that has one; off is where the next bytes go in
+	 * page->buf (never past used)
+	 */
+	size_t				 n, limit, used, max, off;
 	int				 records;
 	const uint8_t			*related_to;
 	int				 err;
@@ -86,19 +91,20 @@ visit(void *arg, uint64_t seq, const uint8_t *val, size_t len)
 	if (len > max)
 		e->code = CAIRN_ETOOBIG;
 	else if (len > 0) {
-		memcpy(x->page->buf + x->used, val, len);
-		e->data = x->page->buf + x->used;
+		memcpy(x->page->buf + x->off, val, len);
+		e->data = x->page->buf + x->off;
 		e->len = len;
-		x->used += len;
+		x->off += len;
 	}
-	x->used += cost - e->len;
+	x->used += cost;
 	/* a key that is not a seq ends the walk, as it does offline */
 	return seq == 0 || seq == UINT64_MAX ? 1 : 0;
 }
 
 /*
- * Appends the reply kept for id (room was reserved for it); one that is
- * not kept (a dedup entry that expired) is left out.
+ * Appends the reply kept for id at *off in the page's buffer (room was
+ * reserved for it); one that is not kept (a dedup entry that expired) is
+ * left out.
  */
 static int
 add_reply(struct store *st, struct cairn_ctl_audit *page, size_t *used,
@@ -212,7 +218,7 @@ auditq_page(struct store *st, const struct cairn_ctl_request *req,
 		    !reply_db(page->records[i].data, page->records[i].len, id,
 		    &issued))
 			continue;
-		if ((rc = add_reply(st, page, &x.used, id, issued)) != 0)
+		if ((rc = add_reply(st, page, &x.off, id, issued)) != 0)
 			goto fail;
 	}
 	if (req->related) {

@@ -66,6 +66,10 @@ struct workflow {
 				 failed;
 	}			 pass, period;
 	int64_t			 period_ms;	/* start of the period */
+	/* envelopes stored this pass, whose receipts are signed as one */
+	struct pending_receipt	*pending;
+	size_t			 npending;
+	struct cairn_reply_cache rcache;	/* batch signatures checked */
 	struct log_ratelimit	 rl;
 	struct log_ratelimit	 rl_full;	/* "store is full" lines */
 	int64_t			 started_ms;
@@ -85,6 +89,13 @@ struct send_job {
 	size_t		 len;
 };
 
+struct pending_receipt {
+	struct cairn_reply_leaf	 leaf;
+	int64_t			 expires_ms;
+	uint8_t			 identity[XPORT_IDENTITY_MAX];
+	size_t			 idlen;
+};
+
 struct reply_job {
 	struct workflow	*wf;
 	uint8_t		 identity[XPORT_IDENTITY_MAX];
@@ -101,6 +112,8 @@ workflow_now(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+static void	flush_receipts(struct workflow *);
 
 /* A message id as 32 hex digits, for log lines. */
 static const char *
@@ -119,7 +132,10 @@ workflow_init(struct workflow **out, const struct config *cfg,
 
 	if ((wf = calloc(1, sizeof(*wf))) == NULL)
 		return -ENOMEM;
-	if ((wf->due = calloc(DUE_BATCH, sizeof(*wf->due))) == NULL) {
+	if ((wf->due = calloc(DUE_BATCH, sizeof(*wf->due))) == NULL ||
+	    (wf->pending = calloc(CAIRN_BATCH_MAX,
+	    sizeof(*wf->pending))) == NULL) {
+		free(wf->due);
 		free(wf);
 		return -ENOMEM;
 	}
@@ -164,6 +180,7 @@ workflow_shutdown(struct workflow *wf)
 	}
 	free(wf->peers);
 	free(wf->due);
+	free(wf->pending);
 	free(wf);
 }
 
@@ -238,6 +255,7 @@ txn_lost(struct workflow *wf, int rc)
 	store_abort(wf->txn);
 	wf->txn = NULL;
 	wf->due_idle = 0;
+	wf->npending = 0;	/* their envelopes went with the pass */
 	memset(&wf->pass, 0, sizeof(wf->pass));
 	run_deferred(wf, rc);
 }
@@ -310,6 +328,7 @@ workflow_commit(struct workflow *wf)
 {
 	int	rc = 0;
 
+	flush_receipts(wf);
 	if (wf->txn != NULL) {
 		rc = store_commit(wf->txn);
 		wf->txn = NULL;
@@ -978,10 +997,10 @@ reply_done(void *arg, int rc)
 	free(j);
 }
 
-/* Queues a signed reply to go out after the commit. */
+/* Queues a signed reply to the peer connection identity after the commit. */
 static void
-defer_reply(struct workflow *wf, const struct xport_in *in, uint8_t *buf,
-    size_t len)
+defer_reply_to(struct workflow *wf, const uint8_t *identity, size_t idlen,
+    uint8_t *buf, size_t len)
 {
 	struct reply_job *j;
 
@@ -990,11 +1009,73 @@ defer_reply(struct workflow *wf, const struct xport_in *in, uint8_t *buf,
 		return;
 	}
 	j->wf = wf;
-	memcpy(j->identity, in->identity, in->identity_len);
-	j->idlen = in->identity_len;
+	memcpy(j->identity, identity, idlen);
+	j->idlen = idlen;
 	j->buf = buf;
 	j->len = len;
 	workflow_defer(wf, reply_done, j);
+}
+
+static void
+defer_reply(struct workflow *wf, const struct xport_in *in, uint8_t *buf,
+    size_t len)
+{
+	defer_reply_to(wf, in->identity, in->identity_len, buf, len);
+}
+
+/*
+ * Signs one receipt for every envelope stored in this pass so far, keeps
+ * each message's receipt against duplicates in the same transaction, and
+ * queues them to go out after the commit.  Nothing is acknowledged if
+ * this fails: the pass is abandoned and the senders retry.
+ */
+static void
+flush_receipts(struct workflow *wf)
+{
+	struct cairn_reply_leaf leaves[CAIRN_BATCH_MAX];
+	struct cairn_signer signer;
+	uint8_t	*out[CAIRN_BATCH_MAX];
+	size_t	 outlen[CAIRN_BATCH_MAX], n = wf->npending, i;
+	int64_t	 now = workflow_now();
+	int	 rc;
+
+	if (n == 0 || wf->txn == NULL)
+		return;
+	wf->npending = 0;
+	for (i = 0; i < n; i++)
+		leaves[i] = wf->pending[i].leaf;
+	if ((rc = cairn_keyfile_signer(wf->sec, now, &signer)) != 0 ||
+	    (rc = cairn_reply_sign_batch(leaves, n, now, wf->cfg->org,
+	    &signer, out, outlen)) != 0) {
+		log_warnx("workflow: cannot sign receipts: %s",
+		    cairn_strerror(rc));
+		txn_lost(wf, rc);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if ((rc = store_dedup_put(wf->txn, leaves[i].msg_id,
+		    wf->pending[i].expires_ms, out[i], outlen[i])) != 0) {
+			for (; i < n; i++)
+				free(out[i]);
+			txn_lost(wf, rc);
+			return;
+		}
+		defer_reply_to(wf, wf->pending[i].identity,
+		    wf->pending[i].idlen, out[i], outlen[i]);
+	}
+}
+
+/* Whether msg_id was stored earlier in this pass. */
+static int
+pending_has(const struct workflow *wf, const uint8_t *msg_id)
+{
+	size_t	i;
+
+	for (i = 0; i < wf->npending; i++)
+		if (memcmp(wf->pending[i].leaf.msg_id, msg_id,
+		    CAIRN_MSG_ID_BYTES) == 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -1124,6 +1205,13 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 		goto out;
 	addr(local, sizeof(local), h->to_org, h->to_function);
 	addr(remote, sizeof(remote), h->from_org, h->from_function);
+	if (pending_has(wf, h->msg_id)) {
+		/* twice in one pass: its receipt is not signed yet; the
+		 * sender will retry and get it */
+		(void)workflow_audit(wf, CAIRN_AUDIT_DUPLICATE, h->msg_id,
+		    local, remote, cairn_envelope_hash(e), 0, -1);
+		goto out;
+	}
 	rc = store_dedup_get(wf->st, t, h->msg_id, &receipt, &rlen);
 	if (rc == 0) {
 		(void)workflow_audit(wf, CAIRN_AUDIT_DUPLICATE, h->msg_id,
@@ -1178,28 +1266,28 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 	m.expires_ms = h->expires_ms;
 	m.received_ms = now;
 	memcpy(m.envelope_hash, cairn_envelope_hash(e), CAIRN_HASH_BYTES);
-	if ((rc = sign_reply(wf, CAIRN_REPLY_RECEIPT, h->msg_id,
-	    m.envelope_hash, 0, &receipt, &rlen)) != 0) {
-		log_warnx("workflow: cannot sign receipt: %s",
-		    cairn_strerror(rc));
-		goto out;
-	}
 	if ((rc = store_in_add(t, &m, buf, len)) != 0 ||
-	    (rc = store_dedup_put(t, m.msg_id, m.expires_ms, receipt,
-	    rlen)) != 0 || (rc = store_case_put(t, &c)) != 0) {
-		free(receipt);
+	    (rc = store_case_put(t, &c)) != 0) {
 		txn_lost(wf, rc);
 		goto out;
 	}
 	if (workflow_audit(wf, CAIRN_AUDIT_RECEIVED, m.msg_id, local, remote,
-	    m.envelope_hash, 0, -1) != 0) {
-		free(receipt);
+	    m.envelope_hash, 0, -1) != 0)
 		goto out;
-	}
 	wf->pass.received++;
 	log_debug("workflow: received msg=%s kind=%s from=%s to=%s",
 	    idhex(hex, m.msg_id), cairn_kind_name(m.kind), remote, local);
-	defer_reply(wf, in, receipt, rlen);
+	/* its receipt is signed with the others of this pass, at commit */
+	memcpy(wf->pending[wf->npending].leaf.msg_id, m.msg_id,
+	    CAIRN_MSG_ID_BYTES);
+	memcpy(wf->pending[wf->npending].leaf.envelope_hash, m.envelope_hash,
+	    CAIRN_HASH_BYTES);
+	wf->pending[wf->npending].expires_ms = m.expires_ms;
+	memcpy(wf->pending[wf->npending].identity, in->identity,
+	    in->identity_len);
+	wf->pending[wf->npending].idlen = in->identity_len;
+	if (++wf->npending == CAIRN_BATCH_MAX)
+		flush_receipts(wf);
 out:
 	cairn_payload_free(p);
 	cairn_envelope_free(e);
@@ -1231,7 +1319,8 @@ workflow_reply(struct workflow *wf, struct xport_reply *rep)
 		rc = CAIRN_ESENDER;
 		goto bad;
 	}
-	if ((rc = cairn_reply_verify(m, skey, rep->org, &r)) != 0)
+	if ((rc = cairn_reply_verify_cached(m, skey, rep->org, &r,
+	    &wf->rcache)) != 0)
 		goto bad;
 	if ((t = txn(wf)) == NULL)
 		goto out;

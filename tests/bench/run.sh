@@ -236,6 +236,9 @@ socket = run/$org.sock
 key = keys/$org.secret
 book = book.cairnbook
 federation = keys/federation.pub
+# 10 s of 64 KiB messages is more than the default 1 GiB map holds at the
+# receiver (nothing is purged): room for the runs, not a tuning
+map_size = 8g
 EOC
 	done
 }
