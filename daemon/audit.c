@@ -27,12 +27,18 @@ struct audit {
 	uint64_t		  last_seq;	/* of the last checkpoint */
 	int64_t			  last_ms;	/* when it was signed */
 	int			  at_start;	/* none signed since start */
+	/* a checkpoint put into a pass's transaction, not committed yet */
+	int			  pending;
+	uint64_t		  pend_seq;
+	int64_t			  pend_ms;
 	struct log_ratelimit	  rl;
 };
 
-static int	checkpoint(struct audit *a, uint64_t seq,
-		    const uint8_t hash[static CAIRN_HASH_BYTES], int64_t now_ms);
-static int	maybe_checkpoint(struct audit *a, int64_t now_ms, int force);
+static int	checkpoint(struct audit *a, struct store_txn *pass,
+		    uint64_t seq, const uint8_t hash[static CAIRN_HASH_BYTES],
+		    int64_t now_ms);
+static int	maybe_checkpoint(struct audit *a, struct store_txn *pass,
+		    int64_t now_ms, int force);
 
 int
 audit_init(struct audit **out, const struct config *cfg, struct store *st,
@@ -66,14 +72,18 @@ audit_init(struct audit **out, const struct config *cfg, struct store *st,
 	return 0;
 }
 
-/* Signs (seq, hash) and stores the checkpoint in a transaction of its own. */
+/*
+ * Signs (seq, hash) and stores the checkpoint: in the pass's transaction
+ * pass when there is one (its commit is the caller's, so a checkpoint
+ * costs no fsync of its own), else in a transaction of its own.
+ */
 static int
-checkpoint(struct audit *a, uint64_t seq,
+checkpoint(struct audit *a, struct store_txn *pass, uint64_t seq,
     const uint8_t hash[static CAIRN_HASH_BYTES], int64_t now_ms)
 {
 	struct cairn_audit_checkpoint cp;
 	struct cairn_signer signer;
-	struct store_txn *t = NULL;
+	struct store_txn *t = pass;
 	uint8_t	*buf = NULL;
 	size_t	 len;
 	int	 rc;
@@ -87,13 +97,15 @@ checkpoint(struct audit *a, uint64_t seq,
 	    (rc = cairn_audit_checkpoint_sign(&cp, &signer, &buf,
 	    &len)) != 0)
 		goto out;
-	if ((rc = store_begin(a->st, &t)) != 0)
+	if (pass == NULL && (rc = store_begin(a->st, &t)) != 0)
 		goto out;
 	if ((rc = store_checkpoint_put(t, seq, buf, len)) != 0) {
-		store_abort(t);
+		if (pass == NULL)
+			store_abort(t);
 		goto out;
 	}
-	rc = store_commit(t);
+	if (pass == NULL)
+		rc = store_commit(t);
 out:
 	free(buf);
 	if (rc != 0) {
@@ -102,15 +114,24 @@ out:
 			    ": %s", seq, cairn_strerror(rc));
 		return rc;
 	}
-	a->last_seq = seq;
-	a->last_ms = now_ms;
+	if (pass != NULL) {
+		/* counted once the pass is committed: audit_pass_done() */
+		a->pending = 1;
+		a->pend_seq = seq;
+		a->pend_ms = now_ms;
+	} else {
+		a->last_seq = seq;
+		a->last_ms = now_ms;
+		a->at_start = 0;
+	}
 	log_debug("audit: checkpoint seq=%" PRIu64 " head=%02x%02x%02x%02x…",
 	    seq, hash[0], hash[1], hash[2], hash[3]);
 	return 0;
 }
 
 static int
-maybe_checkpoint(struct audit *a, int64_t now_ms, int force)
+maybe_checkpoint(struct audit *a, struct store_txn *pass, int64_t now_ms,
+    int force)
 {
 	uint8_t	 hash[CAIRN_HASH_BYTES];
 	uint64_t seq;
@@ -118,7 +139,8 @@ maybe_checkpoint(struct audit *a, int64_t now_ms, int force)
 
 	if (a->last_ms == 0)
 		a->last_ms = now_ms;
-	if ((rc = store_audit_head(a->st, NULL, &seq, hash)) != 0) {
+	/* in the pass: its own records are part of the head */
+	if ((rc = store_audit_head(a->st, pass, &seq, hash)) != 0) {
 		if (log_ratelimit(&a->rl, now_ms))
 			log_warnx("audit: cannot read the chain's head: %s",
 			    cairn_strerror(rc));
@@ -130,15 +152,30 @@ maybe_checkpoint(struct audit *a, int64_t now_ms, int force)
 	    seq - a->last_seq < a->cfg->checkpoint_records &&
 	    now_ms - a->last_ms < (int64_t)a->cfg->checkpoint_seconds * 1000)
 		return 0;
-	if ((rc = checkpoint(a, seq, hash, now_ms)) == 0)
+	return checkpoint(a, pass, seq, hash, now_ms);
+}
+
+void
+audit_pass_done(struct audit *a)
+{
+	struct cairn_audit_checkpoint cp;
+
+	if (a == NULL || !a->pending)
+		return;
+	/* however the pass ended, the store says whether it holds it */
+	if (store_checkpoint_last(a->st, NULL, &cp) == 0 &&
+	    cp.seq == a->pend_seq) {
+		a->last_seq = a->pend_seq;
+		a->last_ms = a->pend_ms;
 		a->at_start = 0;
-	return rc;
+	}
+	a->pending = 0;
 }
 
 int
-audit_tick(struct audit *a, int64_t now_ms)
+audit_tick(struct audit *a, struct store_txn *pass, int64_t now_ms)
 {
-	return maybe_checkpoint(a, now_ms, 0);
+	return maybe_checkpoint(a, pass, now_ms, 0);
 }
 
 int
@@ -148,7 +185,7 @@ audit_shutdown(struct audit *a, int64_t now_ms)
 
 	if (a == NULL)
 		return 0;
-	rc = maybe_checkpoint(a, now_ms, 1);
+	rc = maybe_checkpoint(a, NULL, now_ms, 1);
 	free(a);
 	return rc;
 }

@@ -35,17 +35,28 @@ int	audit_init(struct audit **out, const struct config *cfg,
 	    struct store *st, const struct cairn_secret *sec) CAIRN_MUSTCHECK;
 
 /*
- * Called once per pass of the event loop, after the pass's commit: if
- * there are records after the last checkpoint and this is the first
- * checkpoint since audit_init(), or checkpoint_records records were
- * committed since the last one, or checkpoint_interval has passed, signs
- * the head and stores the checkpoint in a transaction of its own, so
- * that a failure here never costs the pass its records.
+ * Called once per pass of the event loop, before the pass's commit, with
+ * the pass's transaction (NULL when the pass wrote nothing): if there are
+ * records after the last checkpoint and this is the first checkpoint
+ * since audit_init(), or checkpoint_records records were written since
+ * the last one, or checkpoint_interval has passed, signs the head
+ * (including the pass's own records) and stores the checkpoint in that
+ * transaction, so that it costs no fsync of its own and a slow commit
+ * never holds up the pass's clients twice; with no transaction, in one of
+ * its own.  A checkpoint the store has no room for fails the pass with
+ * it (the store is full then, and the pass's submits are refused as
+ * such: nothing accepted is lost).
  * Returns 0 (also when nothing was due), or the error of reading the
  * head, signing (CAIRN_ENOKEY) or storing (CAIRN_ENOSPACE, CAIRN_ESTORE);
  * failures are logged here and retried on a later pass.
  */
-int	audit_tick(struct audit *a, int64_t now_ms);
+int	audit_tick(struct audit *a, struct store_txn *pass, int64_t now_ms);
+
+/*
+ * After the pass's commit or its loss: a checkpoint audit_tick() put into
+ * the pass counts only once the store holds it.
+ */
+void	audit_pass_done(struct audit *a);
 
 /*
  * At a clean shutdown, after the last commit: signs a final checkpoint if

@@ -208,7 +208,7 @@ run(struct cairnd *d)
 	struct xport_in *in;
 	struct xport_reply *rep;
 	size_t	 n, i, k, nin, nrep, batch;
-	int	 timeout, rc, passes = 0;
+	int	 timeout, rc, passes = 0, expire = 0;
 
 	in = calloc(BATCH, sizeof(*in));
 	rep = calloc(BATCH, sizeof(*rep));
@@ -246,27 +246,29 @@ run(struct cairnd *d)
 				workflow_reply(d->wf, &rep[k]);
 		}
 		workflow_due(d->wf);
-		if ((rc = workflow_commit(d->wf)) != 0 && rc != CAIRN_ENOSPACE)
+		/*
+		 * Now and then, old dedup entries go with the next pass
+		 * that writes anyway: no commit of their own.
+		 */
+		if (++passes % 1000 == 0)
+			expire = 1;
+		if (expire && workflow_pass_txn(d->wf) != NULL) {
+			expire = 0;
+			if (store_dedup_expire(workflow_pass_txn(d->wf),
+			    workflow_now(), 1000, &k) != 0)
+				log_warnx("store: dedup expiry failed");
+		}
+		(void)audit_tick(d->audit, workflow_pass_txn(d->wf),
+		    workflow_now());
+		rc = workflow_commit(d->wf);
+		audit_pass_done(d->audit);
+		if (rc != 0 && rc != CAIRN_ENOSPACE)
 			/*
 			 * A failed fsync may have lost pages the kernel
 			 * already dropped: retrying on it is not safe.  Stop
 			 * and let systemd restart us from what is on disk.
 			 */
 			fatalx("store commit failed: %s", cairn_strerror(rc));
-		(void)audit_tick(d->audit, workflow_now());
-		if (++passes % 1000 == 0) {
-			/* expire old dedup entries now and then */
-			struct store_txn *t;
-
-			if (store_begin(d->st, &t) == 0) {
-				if (store_dedup_expire(t, workflow_now(), 1000,
-				    &k) != 0)
-					store_abort(t);
-				else if (store_commit(t) != 0)
-					log_warnx("store: dedup expiry not "
-					    "committed");
-			}
-		}
 	}
 	free(in);
 	free(rep);

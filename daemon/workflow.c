@@ -300,6 +300,12 @@ workflow_txn(struct workflow *wf)
 	return txn(wf);
 }
 
+struct store_txn *
+workflow_pass_txn(struct workflow *wf)
+{
+	return wf->txn;
+}
+
 /*
  * One info line per minute with traffic, instead of one per message
  * (those are debug lines, cairnd -v): the audit trail has every message.

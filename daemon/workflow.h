@@ -45,6 +45,9 @@ void	workflow_shutdown(struct workflow *wf);
  */
 struct store_txn *workflow_txn(struct workflow *wf);
 
+/* The pass's transaction if it has one already, else NULL. */
+struct store_txn *workflow_pass_txn(struct workflow *wf);
+
 /*
  * How many events of each kind one pass should take (at most DUE_BATCH,
  * 512): less after a pass was lost because the store had no room for it,

@@ -1463,15 +1463,15 @@ test_audit_daemon_checkpoints(void **state)
 	assert_int_equal(store_open(&st, f->dir, 0), 0);
 	assert_int_equal(audit_init(&a, &cfg, st, f->sec[0]), 0);
 	/* nothing to sign yet */
-	assert_int_equal(audit_tick(a, NOW), 0);
+	assert_int_equal(audit_tick(a, NULL, NOW), 0);
 	for (i = 0; i < 10; i++) {
 		append(st, 1);
-		assert_int_equal(audit_tick(a, NOW + i), 0);
+		assert_int_equal(audit_tick(a, NULL, NOW + i), 0);
 	}
 	/* by time: one record, a minute later */
 	append(st, 1);
-	assert_int_equal(audit_tick(a, NOW + 30000), 0);
-	assert_int_equal(audit_tick(a, NOW + 70000), 0);
+	assert_int_equal(audit_tick(a, NULL, NOW + 30000), 0);
+	assert_int_equal(audit_tick(a, NULL, NOW + 70000), 0);
 	append(st, 1);
 	assert_int_equal(audit_shutdown(a, NOW + 80000), 0);
 
@@ -1497,21 +1497,53 @@ test_audit_daemon_checkpoints(void **state)
 	 * carries on from the stored schedule */
 	assert_int_equal(audit_init(&a, &cfg, st, f->sec[0]), 0);
 	append(st, 2);
-	assert_int_equal(audit_tick(a, NOW + 80001), 0);
+	assert_int_equal(audit_tick(a, NULL, NOW + 80001), 0);
 	assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
 	assert_int_equal(c.cp[0].seq, 14);
 	append(st, 1);
-	assert_int_equal(audit_tick(a, NOW + 80002), 0);
+	assert_int_equal(audit_tick(a, NULL, NOW + 80002), 0);
 	assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
 	assert_int_equal(c.cp[0].seq, 14);
 	append(st, 2);
-	assert_int_equal(audit_tick(a, NOW + 80003), 0);
+	assert_int_equal(audit_tick(a, NULL, NOW + 80003), 0);
 	assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
 	assert_int_equal(c.cp[0].seq, 17);
+	/* in a pass's transaction: the checkpoint covers the pass's own
+	 * records, is stored with them, and goes if the pass is aborted */
+	{
+		struct cairn_audit_record rec;
+		struct store_txn *t;
+
+		memset(&rec, 0, sizeof(rec));
+		rec.time_ms = NOW;
+		rec.event = CAIRN_AUDIT_SENT;
+		rec.uid = -1;
+		assert_int_equal(store_begin(st, &t), 0);
+		for (i = 0; i < 3; i++)
+			assert_int_equal(store_audit_append(t, &rec), 0);
+		assert_int_equal(audit_tick(a, t, NOW + 80004), 0);
+		store_abort(t);
+		audit_pass_done(a);
+		assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
+		assert_int_equal(c.cp[0].seq, 17);
+		/* the aborted pass is gone: its three are not counted */
+		assert_int_equal(store_begin(st, &t), 0);
+		assert_int_equal(audit_tick(a, t, NOW + 80005), 0);
+		store_abort(t);
+		audit_pass_done(a);
+		assert_int_equal(store_begin(st, &t), 0);
+		for (i = 0; i < 3; i++)
+			assert_int_equal(store_audit_append(t, &rec), 0);
+		assert_int_equal(audit_tick(a, t, NOW + 80006), 0);
+		assert_int_equal(store_commit(t), 0);
+		audit_pass_done(a);
+		assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
+		assert_int_equal(c.cp[0].seq, 20);
+	}
 	/* nothing new: no checkpoint at shutdown */
 	assert_int_equal(audit_shutdown(a, NOW + 90000), 0);
 	assert_int_equal(store_checkpoint_last(st, NULL, &c.cp[0]), 0);
-	assert_int_equal(c.cp[0].seq, 17);
+	assert_int_equal(c.cp[0].seq, 20);
 	assert_int_equal(audit_shutdown(NULL, NOW), 0);
 	store_close(st);
 }
