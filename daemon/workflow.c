@@ -114,6 +114,8 @@ workflow_now(void)
 }
 
 static void	flush_receipts(struct workflow *);
+static int64_t	backoff(const struct config *, uint32_t);
+static void	send_done(void *, int);
 
 /* A message id as 32 hex digits, for log lines. */
 static const char *
@@ -839,8 +841,10 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
 	char	 from_fn[CAIRN_FUNCTION_MAX + 1], to_org[CAIRN_ORG_ID_MAX + 1];
 	char	 to_fn[CAIRN_FUNCTION_MAX + 1];
+	struct inflight *peer;
+	struct send_job *j = NULL;
 	uint8_t	*env = NULL;
-	size_t	 envlen = 0;
+	size_t	 envlen = 0, k;
 	int64_t	 now = workflow_now();
 	int	 rc;
 
@@ -963,11 +967,39 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		snprintf(err, errlen, "store unavailable");
 		goto out;
 	}
+	/*
+	 * A connected peer with room in its window gets the envelope right
+	 * after this pass's commit, as its first attempt: stored once with
+	 * its retry time, never read back by a due scan unless that attempt
+	 * goes unanswered.
+	 */
+	peer = inflight_peer(wf, to_org);
+	if (peer != NULL && peer->n < wf->cfg->window &&
+	    xport_peer_ready(wf->x, to_org) &&
+	    (j = calloc(1, sizeof(*j))) != NULL) {
+		o.attempts = 1;
+		o.next_ms = now + backoff(wf->cfg, 1);
+		if (o.next_ms > o.expires_ms)
+			o.next_ms = o.expires_ms;
+	}
 	if ((rc = store_out_add(t, &o, env, envlen)) != 0 ||
 	    (rc = store_case_put(t, &c)) != 0) {
+		free(j);
 		txn_lost(wf, rc);
 		snprintf(err, errlen, "%s", cairn_strerror(rc));
 		goto out;
+	}
+	if (j != NULL) {
+		j->wf = wf;
+		snprintf(j->org, sizeof(j->org), "%s", to_org);
+		memcpy(j->msg_id, o.msg_id, CAIRN_MSG_ID_BYTES);
+		j->env = env;
+		j->len = envlen;
+		env = NULL;
+		k = peer->n++;
+		memcpy(peer->ids[k], o.msg_id, CAIRN_MSG_ID_BYTES);
+		peer->deadline[k] = o.next_ms;
+		workflow_defer(wf, send_done, j);
 	}
 	if ((rc = workflow_audit(wf, CAIRN_AUDIT_SUBMITTED, o.msg_id, local,
 	    remote, o.envelope_hash, 0, uid)) != 0) {
