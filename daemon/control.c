@@ -22,6 +22,22 @@ struct control {
 	char		*path;
 	struct workflow	*wf;
 	const struct access *access;
+	/* one pass's requests, decoded before any is handled */
+	struct slot	*slots;
+	const struct cairn_ctl_request **reqs;
+	struct submit_prep *preps;
+	size_t		 cap;
+};
+
+/* A request read in this pass, with its caller and decoded form. */
+struct slot {
+	struct answer	*a;
+	zmq_msg_t	 body;
+	struct cairn_ctl_request_msg *m;
+	const struct cairn_ctl_request *req;
+	int		 rc;		/* of decoding */
+	int64_t		 uid, gid;
+	struct access_roles roles;
 };
 
 struct answer {
@@ -98,6 +114,9 @@ control_shutdown(struct control *c)
 	if (c->path != NULL)
 		unlink(c->path);
 	free(c->path);
+	free(c->slots);
+	free(c->reqs);
+	free(c->preps);
 	free(c);
 }
 
@@ -249,26 +268,22 @@ filter_cases(const struct access_roles *r, struct cairn_ctl_reply *rep)
 }
 
 static void
-handle(struct control *c, struct answer *a, zmq_msg_t *body)
+handle(struct control *c, struct slot *sl, struct submit_prep *sp)
 {
-	struct cairn_ctl_request_msg *m = NULL;
-	const struct cairn_ctl_request *req;
+	struct answer *a = sl->a;
+	struct cairn_ctl_request_msg *m = sl->m;
+	const struct cairn_ctl_request *req = sl->req;
+	const struct access_roles roles = sl->roles;
 	struct cairn_ctl_info *info;
-	struct access_roles roles;
 	const char *fn;
 	char	 err[256];
-	int64_t	 uid, gid;
+	int64_t	 uid = sl->uid;
 	int	 rc;
 
-	(void)peer_cred(body, &uid, &gid);
-	access_roles(c->access, uid, gid, &roles);
 	/* even a request the decoder refuses is answered with its tag */
-	a->rep.tag = cairn_ctl_request_tag(zmq_msg_data(body),
-	    zmq_msg_size(body));
-
-	rc = cairn_ctl_request_decode(&m, &req, zmq_msg_data(body),
-	    zmq_msg_size(body));
-	if (rc != 0) {
+	a->rep.tag = cairn_ctl_request_tag(zmq_msg_data(&sl->body),
+	    zmq_msg_size(&sl->body));
+	if ((rc = sl->rc) != 0) {
 		set_error(&a->rep, rc, NULL);
 		goto now;
 	}
@@ -304,8 +319,8 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 			a->rep.has_audit = true;
 		goto now;
 	case CAIRN_CTL_SUBMIT:
-		rc = workflow_submit(c->wf, req, &roles, uid, a->rep.msg_id,
-		    err, sizeof(err));
+		rc = workflow_submit(c->wf, req, sp, &roles, uid,
+		    a->rep.msg_id, err, sizeof(err));
 		if (rc != 0) {
 			set_error(&a->rep, rc, err);
 			memset(a->rep.msg_id, 0, sizeof(a->rep.msg_id));
@@ -395,14 +410,46 @@ now:
 	answer_clear(a);
 }
 
+/* Room for max requests in one pass. */
+static int
+reserve(struct control *c, size_t max)
+{
+	struct slot *sl;
+	const struct cairn_ctl_request **rq;
+	struct submit_prep *pp;
+
+	if (max <= c->cap)
+		return 0;
+	if ((sl = reallocarray(c->slots, max, sizeof(*sl))) == NULL)
+		return -ENOMEM;
+	c->slots = sl;
+	if ((rq = reallocarray(c->reqs, max, sizeof(*rq))) == NULL)
+		return -ENOMEM;
+	c->reqs = rq;
+	if ((pp = reallocarray(c->preps, max, sizeof(*pp))) == NULL)
+		return -ENOMEM;
+	c->preps = pp;
+	c->cap = max;
+	return 0;
+}
+
+/*
+ * Reads up to max requests, decodes them all, has the workflow prepare
+ * (seal) the submits among them on its worker threads, then handles them
+ * in the order they came.
+ */
 void
 control_ready(struct control *c, size_t max)
 {
 	zmq_msg_t frames[3];
-	struct answer *a;
-	size_t	 i, sz;
+	struct slot *sl;
+	size_t	 i, n = 0, sz;
 	int	 nf, more, empty;
 
+	if (reserve(c, max) != 0) {
+		log_warnx("control: out of memory");
+		return;
+	}
 	for (i = 0; i < max; i++) {
 		nf = 0;
 		empty = 0;
@@ -432,17 +479,36 @@ control_ready(struct control *c, size_t max)
 		 * a REQ client (or a DEALER that sends the empty delimiter
 		 * itself, as libcairn does) sends identity, delimiter, body
 		 */
+		sl = &c->slots[n];
 		if (nf == 3 && zmq_msg_size(&frames[1]) == 0 &&
 		    zmq_msg_size(&frames[0]) <= IDENT_MAX &&
-		    (a = calloc(1, sizeof(*a))) != NULL) {
-			a->c = c;
-			a->idlen = zmq_msg_size(&frames[0]);
-			memcpy(a->ident, zmq_msg_data(&frames[0]), a->idlen);
-			handle(c, a, &frames[2]);
+		    (sl->a = calloc(1, sizeof(*sl->a))) != NULL) {
+			sl->a->c = c;
+			sl->a->idlen = zmq_msg_size(&frames[0]);
+			memcpy(sl->a->ident, zmq_msg_data(&frames[0]),
+			    sl->a->idlen);
+			zmq_msg_init(&sl->body);
+			zmq_msg_move(&sl->body, &frames[2]);
+			(void)peer_cred(&sl->body, &sl->uid, &sl->gid);
+			access_roles(c->access, sl->uid, sl->gid, &sl->roles);
+			sl->m = NULL;
+			sl->req = NULL;
+			sl->rc = cairn_ctl_request_decode(&sl->m, &sl->req,
+			    zmq_msg_data(&sl->body), zmq_msg_size(&sl->body));
+			/* only the requests of someone with a role */
+			c->reqs[n] = sl->rc == 0 && access_any(&sl->roles) ?
+			    sl->req : NULL;
+			n++;
 		}
 		while (nf > 0)
 			zmq_msg_close(&frames[--nf]);
 		if (empty)
 			break;
+	}
+	workflow_prepare(c->wf, c->reqs, c->preps, n);
+	for (i = 0; i < n; i++) {
+		handle(c, &c->slots[i], &c->preps[i]);
+		workflow_prep_clear(&c->preps[i]);
+		zmq_msg_close(&c->slots[i].body);
 	}
 }

@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "daemon/auditq.h"
 #include "daemon/log.h"
+#include "daemon/pool.h"
 #include "daemon/workflow.h"
 #include "proto/envelope.h"
 #include "proto/reply.h"
@@ -70,6 +72,7 @@ struct workflow {
 	struct pending_receipt	*pending;
 	size_t			 npending;
 	struct cairn_reply_cache rcache;	/* batch signatures checked */
+	struct pool		*pool;		/* sealing ahead */
 	struct log_ratelimit	 rl;
 	struct log_ratelimit	 rl_full;	/* "store is full" lines */
 	int64_t			 started_ms;
@@ -130,6 +133,8 @@ workflow_init(struct workflow **out, const struct config *cfg,
     struct store *st, struct xport *x, const struct cairn_secret *sec,
     const struct cairn_book *book)
 {
+	long	 ncpu;
+	int	 rc;
 	struct workflow *wf;
 
 	if ((wf = calloc(1, sizeof(*wf))) == NULL)
@@ -140,6 +145,15 @@ workflow_init(struct workflow **out, const struct config *cfg,
 		free(wf->due);
 		free(wf);
 		return -ENOMEM;
+	}
+	/* sealing ahead on the other cores, at most three helpers */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if ((rc = pool_init(&wf->pool, ncpu > 4 ? 3 : ncpu > 1 ?
+	    (unsigned)ncpu - 1 : 0)) != 0) {
+		free(wf->pending);
+		free(wf->due);
+		free(wf);
+		return rc;
 	}
 	wf->cfg = cfg;
 	wf->st = st;
@@ -181,6 +195,7 @@ workflow_shutdown(struct workflow *wf)
 		free(wf->peers[i].deadline);
 	}
 	free(wf->peers);
+	pool_free(wf->pool);
 	free(wf->due);
 	free(wf->pending);
 	free(wf);
@@ -824,10 +839,101 @@ workflow_cases(struct workflow *wf, int overdue, const char *function,
 
 /* ---- submit ----------------------------------------------------------- */
 
+/* The header of a new message from from_fn to to_org/to_fn. */
+static void
+fill_header(const struct workflow *wf, const struct cairn_ctl_request *req,
+    enum cairn_kind kind, const char *from_fn, const char *to_org,
+    const char *to_fn, int64_t now, struct cairn_header *hdr)
+{
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->kind = kind;
+	snprintf(hdr->from_org, sizeof(hdr->from_org), "%s", wf->cfg->org);
+	snprintf(hdr->from_function, sizeof(hdr->from_function), "%s",
+	    from_fn);
+	snprintf(hdr->to_org, sizeof(hdr->to_org), "%s", to_org);
+	snprintf(hdr->to_function, sizeof(hdr->to_function), "%s", to_fn);
+	hdr->created_ms = now;
+	hdr->expires_ms = now + 1000LL * (req->ttl_s ? req->ttl_s :
+	    wf->cfg->default_ttl_s);
+	cairn_envelope_new_id(hdr->msg_id);
+	/* a reply continues the conversation of the request it answers */
+	memcpy(hdr->conversation_id, req->has_reply_to ? req->in_reply_to :
+	    hdr->msg_id, CAIRN_MSG_ID_BYTES);
+	if (req->has_reply_to) {
+		hdr->has_reply_to = true;
+		memcpy(hdr->in_reply_to, req->in_reply_to, CAIRN_MSG_ID_BYTES);
+	}
+}
+
+struct prep_batch {
+	struct workflow			 *wf;
+	const struct cairn_ctl_request	*const *reqs;
+	struct submit_prep		 *preps;
+};
+
+/* On a worker thread: nothing here may touch the store, log or sockets. */
+static void
+prepare_one(void *arg, size_t i)
+{
+	struct prep_batch *b = arg;
+	const struct cairn_ctl_request *req = b->reqs[i];
+	struct submit_prep *sp = &b->preps[i];
+	struct workflow *wf = b->wf;
+	const struct cairn_pubkey *rkey;
+	struct cairn_signer signer;
+
+	memset(sp, 0, sizeof(*sp));
+	/* replies read their case from the store: they are not prepared */
+	if (req == NULL || req->command != CAIRN_CTL_SUBMIT ||
+	    req->has_reply_to)
+		return;
+	sp->now = workflow_now();
+	sp->decoded = 1;
+	if ((sp->decode_rc = cairn_payload_decode(&sp->p, req->payload,
+	    req->payload_len, sp->now)) != 0)
+		return;
+	/* anything workflow_submit() would refuse is left to it to say */
+	if (sp->p->kind != CAIRN_KIND_REQUEST ||
+	    cairn_book_function(wf->book, wf->cfg->org,
+	    req->from_function) == NULL ||
+	    cairn_book_org(wf->book, req->to_org) == NULL ||
+	    cairn_book_box_key(wf->book, req->to_org, sp->now, &rkey) != 0 ||
+	    cairn_keyfile_signer(wf->sec, sp->now, &signer) != 0)
+		return;
+	fill_header(wf, req, sp->p->kind, req->from_function, req->to_org,
+	    req->to_function, sp->now, &sp->hdr);
+	if (cairn_envelope_seal(&sp->hdr, sp->p, rkey, &signer, &sp->env,
+	    &sp->envlen) != 0) {
+		sp->env = NULL;
+		return;
+	}
+	cairn_sig_hash(sp->hash, sp->env, sp->envlen);
+}
+
+void
+workflow_prepare(struct workflow *wf,
+    const struct cairn_ctl_request *const *reqs, struct submit_prep *preps,
+    size_t n)
+{
+	struct prep_batch b = { wf, reqs, preps };
+
+	pool_run(wf->pool, n, prepare_one, &b);
+}
+
+void
+workflow_prep_clear(struct submit_prep *sp)
+{
+	if (sp == NULL)
+		return;
+	cairn_payload_free(sp->p);
+	free(sp->env);
+	memset(sp, 0, sizeof(*sp));
+}
+
 int
 workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
-    const struct access_roles *roles, int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
-    size_t errlen)
+    struct submit_prep *sp, const struct access_roles *roles, int64_t uid,
+    uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err, size_t errlen)
 {
 	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
 	struct cairn_header hdr;
@@ -854,8 +960,15 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	snprintf(to_fn, sizeof(to_fn), "%s", req->to_function);
 	addr(local, sizeof(local), wf->cfg->org, from_fn);
 	addr(remote, sizeof(remote), to_org, to_fn);
-	if ((rc = cairn_payload_decode(&p, req->payload, req->payload_len,
-	    now)) != 0) {
+	if (sp != NULL && sp->decoded) {
+		now = sp->now;
+		rc = sp->decode_rc;
+		p = sp->p;
+		sp->p = NULL;
+	} else
+		rc = cairn_payload_decode(&p, req->payload, req->payload_len,
+		    now);
+	if (rc != 0) {
 		snprintf(err, errlen, "invalid message: %s",
 		    cairn_strerror(rc));
 		goto refused;
@@ -903,28 +1016,21 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		    "signing key");
 		goto refused;
 	}
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.kind = p->kind;
-	snprintf(hdr.from_org, sizeof(hdr.from_org), "%s", wf->cfg->org);
-	snprintf(hdr.from_function, sizeof(hdr.from_function), "%s", from_fn);
-	snprintf(hdr.to_org, sizeof(hdr.to_org), "%s", to_org);
-	snprintf(hdr.to_function, sizeof(hdr.to_function), "%s", to_fn);
-	hdr.created_ms = now;
-	hdr.expires_ms = now + 1000LL * (req->ttl_s ? req->ttl_s :
-	    wf->cfg->default_ttl_s);
-	cairn_envelope_new_id(hdr.msg_id);
-	/* a reply continues the conversation of the request it answers */
-	memcpy(hdr.conversation_id, req->has_reply_to ? req->in_reply_to :
-	    hdr.msg_id, CAIRN_MSG_ID_BYTES);
-	if (req->has_reply_to) {
-		hdr.has_reply_to = true;
-		memcpy(hdr.in_reply_to, req->in_reply_to, CAIRN_MSG_ID_BYTES);
-	}
-	if ((rc = cairn_envelope_seal(&hdr, p, rkey, &signer, &env,
-	    &envlen)) != 0) {
-		snprintf(err, errlen, "cannot seal message: %s",
-		    cairn_strerror(rc));
-		goto refused;
+	if (sp != NULL && sp->env != NULL) {
+		/* sealed ahead, from what was checked again above */
+		hdr = sp->hdr;
+		env = sp->env;
+		envlen = sp->envlen;
+		sp->env = NULL;
+	} else {
+		fill_header(wf, req, p->kind, from_fn, to_org, to_fn, now,
+		    &hdr);
+		if ((rc = cairn_envelope_seal(&hdr, p, rkey, &signer, &env,
+		    &envlen)) != 0) {
+			snprintf(err, errlen, "cannot seal message: %s",
+			    cairn_strerror(rc));
+			goto refused;
+		}
 	}
 	if (!room_for(wf, envlen, 2)) {
 		snprintf(err, errlen, "the store is full (its map or its "
@@ -948,7 +1054,11 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	o.created_ms = hdr.created_ms;
 	o.expires_ms = hdr.expires_ms;
 	o.next_ms = now;
-	cairn_sig_hash(o.envelope_hash, env, envlen);
+	if (sp != NULL && sp->envlen == envlen && sp->decoded &&
+	    memcmp(sp->hdr.msg_id, hdr.msg_id, CAIRN_MSG_ID_BYTES) == 0)
+		memcpy(o.envelope_hash, sp->hash, CAIRN_HASH_BYTES);
+	else
+		cairn_sig_hash(o.envelope_hash, env, envlen);
 
 	if (p->kind == CAIRN_KIND_REQUEST) {
 		memcpy(c.request_id, o.msg_id, CAIRN_MSG_ID_BYTES);

@@ -26,6 +26,7 @@
 #include "keys/keyfile.h"
 #include "proto/audit.h"
 #include "proto/control.h"
+#include "proto/envelope.h"
 
 struct workflow;
 
@@ -74,13 +75,46 @@ int	workflow_audit(struct workflow *wf, enum cairn_audit_event ev,
 	    const uint8_t *hash, int32_t code, int64_t uid);
 
 /*
+ * The CPU-bound part of a new consultation request's submit (decoding
+ * its payload, sealing and signing the envelope), done ahead of
+ * workflow_submit() for all submits of a pass at once, on the daemon's
+ * worker threads.  Touches nothing but the book, the keys and its own
+ * memory; every check is made again by workflow_submit(), which uses what
+ * was prepared only where it would have computed the same.
+ */
+struct submit_prep {
+	int			 decoded;	/* decode_rc and p are set */
+	int			 decode_rc;
+	int64_t			 now;
+	struct cairn_payload	*p;
+	struct cairn_header	 hdr;		/* of env */
+	uint8_t			*env;		/* sealed, or NULL */
+	size_t			 envlen;
+	uint8_t			 hash[CAIRN_HASH_BYTES];	/* of env */
+};
+
+/*
+ * Prepares preps[i] for every reqs[i] that is the submit of a request
+ * (others are left empty), spread over the worker threads.
+ */
+void	workflow_prepare(struct workflow *wf,
+	    const struct cairn_ctl_request *const *reqs,
+	    struct submit_prep *preps, size_t n);
+
+/* Frees what a prep holds (wiping the payload); NULL is allowed. */
+void	workflow_prep_clear(struct submit_prep *sp);
+
+/*
  * A client's submit: checks, seals, signs and queues the message in the
  * pass's transaction, if roles allow sending as the function it goes
- * from (CAIRN_EDENIED otherwise).  msg_id receives the new id.  On refusal returns a
- * negative code and writes a reason into err (errlen bytes).
+ * from (CAIRN_EDENIED otherwise).  sp is what workflow_prepare() did for
+ * it, or NULL; what it takes from sp it clears there.  msg_id receives
+ * the new id.  On refusal returns a negative code and writes a reason
+ * into err (errlen bytes).
  */
 int	workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
-	    const struct access_roles *roles, int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
+	    struct submit_prep *sp, const struct access_roles *roles,
+	    int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
 	    size_t errlen);
 
 /* An envelope from an authenticated peer.  Consumes in. */
