@@ -365,9 +365,10 @@ fx_reply_build(uint8_t type, const uint8_t *body, size_t bodylen,
 	uint8_t		digest[CAIRN_DIGEST_BYTES], sig[CAIRN_SIG_BYTES];
 
 	*out = NULL;
+	/* as reply.c: batches sign their ReceiptBatch body under "B" */
 	cairn_sig_digest(digest, CAIRN_DOMAIN_REPLY,
-	    (const uint8_t *)(type == CAIRN_REPLY_RECEIPT ? "R" : "N"), 1,
-	    body, bodylen);
+	    (const uint8_t *)(type == CAIRN_REPLY_RECEIPT ? "R" :
+	    type == CAIRN_REPLY_NACK ? "N" : "B"), 1, body, bodylen);
 	crypto_sign_detached(sig, NULL, digest, sizeof(digest),
 	    fx.rcpt_sign_sk);
 	fx_put_uint(&b, 1, type);

@@ -8,6 +8,9 @@
  *   odd   the next byte is the reply type (wire value, not checked) and
  *         the rest a Receipt or Nack body: the harness signs it, so that
  *         mutated bodies reach the checks behind the signature.
+ * Seeds include members of batched receipts, whose leaf and path lie
+ * outside the signature; a member that verifies must name a leaf of the
+ * seeds' batches (mkseeds: msg_id bytes 0x30 + i, hash bytes 0x60 + i).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +47,11 @@ open_reply(const uint8_t *buf, size_t len)
 		if ((r.type != CAIRN_REPLY_RECEIPT &&
 		    r.type != CAIRN_REPLY_NACK) ||
 		    strcmp(r.org, FX_RCPT_ORG) != 0)
+			abort();
+		/* no forged leaf under a real batch signature */
+		if (r.batch_count > 1 && (r.msg_id[0] < 0x30 ||
+		    r.msg_id[0] > 0x38 || r.envelope_hash[0] !=
+		    r.msg_id[0] + 0x30))
 			abort();
 		(void)cairn_nack_reason_name(r.reason);
 	}

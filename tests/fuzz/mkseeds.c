@@ -228,6 +228,47 @@ seeds_envelope_payload(void)
 
 /* ---- receipts and nacks -------------------------------------------------- */
 
+/*
+ * Members of batched receipts as a peer sends them: the leaf and its path
+ * lie outside the signature, which is what mutations there try.
+ */
+static void
+seeds_reply_batch(void)
+{
+	static const size_t sizes[] = { 2, 3, 9 };
+	struct cairn_reply_leaf	 leaves[9];
+	struct cairn_reply_msg	*m;
+	struct cairn_reply	 out;
+	uint8_t			*bufs[9];
+	size_t			 lens[9], k, i;
+	char			 name[64];
+
+	for (i = 0; i < 9; i++) {
+		memset(leaves[i].msg_id, (int)(0x30 + i), CAIRN_MSG_ID_BYTES);
+		memset(leaves[i].envelope_hash, (int)(0x60 + i),
+		    CAIRN_HASH_BYTES);
+	}
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		check(cairn_reply_sign_batch(leaves, sizes[k], FX_NOW,
+		    FX_RCPT_ORG, &fx.rcpt_signer, bufs, lens), "batch sign");
+		for (i = 0; i < sizes[k]; i++) {
+			check(cairn_reply_parse(&m, bufs[i], lens[i]),
+			    "batch parse");
+			check(cairn_reply_verify(m, &fx.rcpt_sign, FX_RCPT_ORG,
+			    &out), "batch verify");
+			cairn_reply_free(m);
+			/* the first and the last of each batch */
+			if (i == 0 || i == sizes[k] - 1) {
+				snprintf(name, sizeof(name), "batch-%zu-%zu",
+				    sizes[k], i);
+				put_seed("reply", name, (const uint8_t *)"\0",
+				    1, bufs[i], lens[i]);
+			}
+			free(bufs[i]);
+		}
+	}
+}
+
 static void
 seeds_reply(void)
 {
@@ -270,6 +311,7 @@ seeds_reply(void)
 		free(buf2);
 		free(buf);
 	}
+	seeds_reply_batch();
 }
 
 /* ---- address book -------------------------------------------------------- */
