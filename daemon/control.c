@@ -265,6 +265,10 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 
 	rc = cairn_ctl_request_decode(&m, &req, zmq_msg_data(body),
 	    zmq_msg_size(body));
+	/* decoded into m: the frame (up to 32 MiB, a payload) goes now */
+	sodium_memzero(zmq_msg_data(body), zmq_msg_size(body));
+	zmq_msg_close(body);
+	zmq_msg_init(body);
 	if (rc != 0) {
 		set_error(&a->rep, rc, NULL);
 		goto now;

@@ -75,6 +75,8 @@ int	workflow_audit(struct workflow *wf, enum cairn_audit_event ev,
  * pass's transaction, if roles allow sending as the function it goes
  * from (CAIRN_EDENIED otherwise).  msg_id receives the new id.  On refusal returns a
  * negative code and writes a reason into err (errlen bytes).
+ * req->payload must point into writable storage that the caller wipes and
+ * discards afterwards (a decoded request's own): it is encrypted in place.
  */
 int	workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	    const struct access_roles *roles, int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
