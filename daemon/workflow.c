@@ -1255,12 +1255,12 @@ send_done(void *arg, int rc)
 	struct send_job *j = arg;
 
 	if (rc == 0) {
-		rc = xport_send(j->wf->x, j->org, j->env, j->len);
+		rc = xport_send_owned(j->wf->x, j->org, j->env, j->len);
 		if (rc != 0 && rc != -EAGAIN)
 			log_warnx("workflow: cannot send to %s: %s", j->org,
 			    cairn_strerror(rc));
-	}
-	free(j->env);
+	} else
+		free(j->env);
 	free(j);
 }
 
