@@ -613,6 +613,14 @@ xport_send_owned(struct xport *x, const char *org, uint8_t *buf, size_t len)
 		    (off + n < len ? ZMQ_SNDMORE : 0)) < 0) {
 			rc = -errno;
 			zmq_msg_close(&m);
+			/*
+			 * Never leave a message open on the socket: end it
+			 * (the peer refuses the cut envelope and the
+			 * message is sent again later).
+			 */
+			if (off > 0)
+				(void)zmq_send(p->dealer, "", 0,
+				    ZMQ_DONTWAIT);
 			break;
 		}
 	}
