@@ -32,10 +32,11 @@ struct control {
 /* A request read in this pass, with its caller and decoded form. */
 struct slot {
 	struct answer	*a;
-	zmq_msg_t	 body;
+	zmq_msg_t	 body;		/* until decoded */
 	struct cairn_ctl_request_msg *m;
 	const struct cairn_ctl_request *req;
 	int		 rc;		/* of decoding */
+	uint64_t	 tag;
 	int64_t		 uid, gid;
 	struct access_roles roles;
 };
@@ -281,8 +282,7 @@ handle(struct control *c, struct slot *sl, struct submit_prep *sp)
 	int	 rc;
 
 	/* even a request the decoder refuses is answered with its tag */
-	a->rep.tag = cairn_ctl_request_tag(zmq_msg_data(&sl->body),
-	    zmq_msg_size(&sl->body));
+	a->rep.tag = sl->tag;
 	if ((rc = sl->rc) != 0) {
 		set_error(&a->rep, rc, NULL);
 		goto now;
@@ -493,8 +493,15 @@ control_ready(struct control *c, size_t max)
 			access_roles(c->access, sl->uid, sl->gid, &sl->roles);
 			sl->m = NULL;
 			sl->req = NULL;
+			sl->tag = cairn_ctl_request_tag(zmq_msg_data(&sl->body),
+			    zmq_msg_size(&sl->body));
 			sl->rc = cairn_ctl_request_decode(&sl->m, &sl->req,
 			    zmq_msg_data(&sl->body), zmq_msg_size(&sl->body));
+			/* decoded into m: the frame (up to 32 MiB, a
+			 * payload) goes now */
+			sodium_memzero(zmq_msg_data(&sl->body),
+			    zmq_msg_size(&sl->body));
+			zmq_msg_close(&sl->body);
 			/* only the requests of someone with a role */
 			c->reqs[n] = sl->rc == 0 && access_any(&sl->roles) ?
 			    sl->req : NULL;
@@ -509,6 +516,5 @@ control_ready(struct control *c, size_t max)
 	for (i = 0; i < n; i++) {
 		handle(c, &c->slots[i], &c->preps[i]);
 		workflow_prep_clear(&c->preps[i]);
-		zmq_msg_close(&c->slots[i].body);
 	}
 }

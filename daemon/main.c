@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +327,19 @@ main(int argc, char *argv[])
 		log_warn("setrlimit(RLIMIT_CORE)");
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
+	/*
+	 * A fixed threshold: glibc otherwise raises it to the size of each
+	 * large buffer freed (up to 32 MiB), and then keeps the next ones on
+	 * its heap after they are freed; a daemon that moved one 30 MiB
+	 * message would hold its copies for good.  Large buffers are mapped
+	 * and unmapped instead; up to 2 MiB freed at the top of the heap is
+	 * kept, so that a pass that allocates and frees a few hundred KiB
+	 * does not take fresh pages from the system each time.
+	 */
+	if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) != 1 ||
+	    mallopt(M_TRIM_THRESHOLD, 2 * 1024 * 1024) != 1)
+		log_warnx("mallopt(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD) "
+		    "failed");
 
 	if ((rc = config_load(&d.cfg, conffile, err, sizeof(err))) != 0)
 		fatalx("%s", err[0] ? err : cairn_strerror(rc));

@@ -70,6 +70,8 @@ static int	put_rec(MDB_txn *t, MDB_dbi dbi, const uint8_t *id,
 		    const uint8_t *buf, size_t len, unsigned int flags);
 static int	put_sched(MDB_txn *t, MDB_dbi dbi, int64_t when,
 		    const uint8_t *id);
+static int	put_blobv(MDB_txn *, MDB_dbi, const uint8_t *, const uint8_t *,
+		    size_t, const struct iovec *, size_t, unsigned int);
 static int	put_blob(MDB_txn *t, MDB_dbi dbi, const uint8_t *id,
 		    const uint8_t *pre, size_t prelen, const uint8_t *buf,
 		    size_t len, unsigned int flags);
@@ -171,11 +173,29 @@ static int
 put_blob(MDB_txn *t, MDB_dbi dbi, const uint8_t *id, const uint8_t *pre,
     size_t prelen, const uint8_t *buf, size_t len, unsigned int flags)
 {
-	MDB_val	 k, v;
-	int	 rc;
+	struct iovec iov;
 
 	if (len > 0 && buf == NULL)
 		return CAIRN_EINVAL;
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	return put_blobv(t, dbi, id, pre, prelen, &iov, 1, flags);
+}
+
+static int
+put_blobv(MDB_txn *t, MDB_dbi dbi, const uint8_t *id, const uint8_t *pre,
+    size_t prelen, const struct iovec *iov, size_t n, unsigned int flags)
+{
+	MDB_val	 k, v;
+	size_t	 len = 0, i;
+	int	 rc;
+
+	for (i = 0; i < n; i++) {
+		if ((iov[i].iov_len > 0 && iov[i].iov_base == NULL) ||
+		    iov[i].iov_len > UINT32_MAX - len)
+			return CAIRN_EINVAL;
+		len += iov[i].iov_len;
+	}
 	/* 0: too long for the blob's u32 length */
 	if ((v.mv_size = cairn_storefmt_blob_size(prelen, len)) == 0)
 		return CAIRN_EINVAL;
@@ -184,7 +204,7 @@ put_blob(MDB_txn *t, MDB_dbi dbi, const uint8_t *id, const uint8_t *pre,
 	k.mv_data = (void *)id;
 	if ((rc = mdb_put(t, dbi, &k, &v, flags | MDB_RESERVE)) != 0)
 		return mdb_code(rc);
-	cairn_storefmt_blob_write(v.mv_data, pre, prelen, buf, len);
+	cairn_storefmt_blob_writev(v.mv_data, pre, prelen, iov, n);
 	return 0;
 }
 
@@ -657,6 +677,19 @@ int
 store_out_add(struct store_txn *txn, const struct store_out *o,
     const uint8_t *env, size_t envlen)
 {
+	struct iovec iov;
+
+	if (envlen > UINT32_MAX || (envlen > 0 && env == NULL))
+		return CAIRN_EINVAL;
+	iov.iov_base = (void *)env;
+	iov.iov_len = envlen;
+	return store_out_addv(txn, o, &iov, 1);
+}
+
+int
+store_out_addv(struct store_txn *txn, const struct store_out *o,
+    const struct iovec *env, size_t n)
+{
 	uint8_t	 buf[REC_MAX_BYTES];
 	size_t	 len;
 	MDB_txn	*t;
@@ -665,13 +698,11 @@ store_out_add(struct store_txn *txn, const struct store_out *o,
 	if ((rc = wr_txn(txn, &t)) != 0 ||
 	    (rc = cairn_storefmt_out_encode(o, buf, &len)) != 0)
 		return rc;
-	if (envlen > UINT32_MAX || (envlen > 0 && env == NULL))
-		return CAIRN_EINVAL;
 	if ((rc = put_rec(t, txn->st->dbi[DB_OUTBOX], o->msg_id, buf, len,
 	    MDB_NOOVERWRITE)) != 0)
 		return rc;
-	if ((rc = put_blob(t, txn->st->dbi[DB_OUTENV], o->msg_id, NULL, 0,
-	    env, envlen, 0)) != 0)
+	if ((rc = put_blobv(t, txn->st->dbi[DB_OUTENV], o->msg_id, NULL, 0,
+	    env, n, 0)) != 0)
 		return rc;
 	if (o->state != STORE_OUT_QUEUED)
 		return 0;

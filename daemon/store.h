@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "proto/audit.h"
 #include "proto/error.h"
@@ -122,6 +123,14 @@ void	store_abort(struct store_txn *txn);
  */
 int	store_out_add(struct store_txn *txn, const struct store_out *o,
 	    const uint8_t *env, size_t envlen) CAIRN_MUSTCHECK;
+
+/*
+ * The same with the envelope given in n pieces (written one after the
+ * other straight into the store, so that a large one is not assembled
+ * first).  Also CAIRN_EINVAL when they exceed 4 GiB together.
+ */
+int	store_out_addv(struct store_txn *txn, const struct store_out *o,
+	    const struct iovec *env, size_t n) CAIRN_MUSTCHECK;
 
 /*
  * Rewrites the metadata of an existing outgoing message, moving its

@@ -28,6 +28,7 @@
 
 #define DUE_BATCH	512
 #define SUMMARY_MS	60000	/* one info line per minute of traffic */
+#define DIRECT_SEND_MAX	(64 * 1024)	/* sent from memory after commit */
 
 struct deferred {
 	void		(*fn)(void *, int);
@@ -889,8 +890,9 @@ prepare_one(void *arg, size_t i)
 		return;
 	sp->now = workflow_now();
 	sp->decoded = 1;
-	if ((sp->decode_rc = cairn_payload_decode(&sp->p, req->payload,
-	    req->payload_len, sp->now)) != 0)
+	if ((sp->decode_rc = cairn_payload_decode_flags(&sp->p, req->payload,
+	    req->payload_len, sp->now, CAIRN_PAYLOAD_META |
+	    CAIRN_PAYLOAD_STRICT)) != 0)
 		return;
 	/* anything workflow_submit() would refuse is left to it to say */
 	if (sp->p->kind != CAIRN_KIND_REQUEST ||
@@ -902,12 +904,11 @@ prepare_one(void *arg, size_t i)
 		return;
 	fill_header(wf, req, sp->p->kind, req->from_function, req->to_org,
 	    req->to_function, sp->now, &sp->hdr);
-	if (cairn_envelope_seal(&sp->hdr, sp->p, rkey, &signer, &sp->env,
-	    &sp->envlen) != 0) {
-		sp->env = NULL;
-		return;
-	}
-	cairn_sig_hash(sp->hash, sp->env, sp->envlen);
+	/* the decoded request's own storage (workflow_submit() says so) */
+	if ((sp->seal_rc = cairn_envelope_seal_inplace(&sp->hdr,
+	    (uint8_t *)req->payload, req->payload_len, rkey, &signer,
+	    &sp->sealed)) == 0)
+		sp->sealed_ok = 1;
 }
 
 void
@@ -926,7 +927,6 @@ workflow_prep_clear(struct submit_prep *sp)
 	if (sp == NULL)
 		return;
 	cairn_payload_free(sp->p);
-	free(sp->env);
 	memset(sp, 0, sizeof(*sp));
 }
 
@@ -949,8 +949,10 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	char	 to_fn[CAIRN_FUNCTION_MAX + 1];
 	struct inflight *peer;
 	struct send_job *j = NULL;
-	uint8_t	*env = NULL;
-	size_t	 envlen = 0, k;
+	struct cairn_sealed sealed;
+	struct iovec env[3];
+	uint8_t	*pt = (uint8_t *)req->payload;
+	size_t	 k;
 	int64_t	 now = workflow_now();
 	int	 rc;
 
@@ -960,14 +962,21 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	snprintf(to_fn, sizeof(to_fn), "%s", req->to_function);
 	addr(local, sizeof(local), wf->cfg->org, from_fn);
 	addr(remote, sizeof(remote), to_org, to_fn);
+	/*
+	 * The client's Payload bytes are sealed as they are, once decoded
+	 * and validated here exactly as the recipient will (attachment
+	 * contents are not copied for that, and unknown fields refused);
+	 * workflow_prepare() may have done that already.
+	 */
 	if (sp != NULL && sp->decoded) {
 		now = sp->now;
 		rc = sp->decode_rc;
 		p = sp->p;
 		sp->p = NULL;
 	} else
-		rc = cairn_payload_decode(&p, req->payload, req->payload_len,
-		    now);
+		rc = cairn_payload_decode_flags(&p, req->payload,
+		    req->payload_len, now, CAIRN_PAYLOAD_META |
+		    CAIRN_PAYLOAD_STRICT);
 	if (rc != 0) {
 		snprintf(err, errlen, "invalid message: %s",
 		    cairn_strerror(rc));
@@ -1016,23 +1025,37 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		    "signing key");
 		goto refused;
 	}
-	if (sp != NULL && sp->env != NULL) {
-		/* sealed ahead, from what was checked again above */
+	/*
+	 * In place: the payload lies in the decoded request's own storage
+	 * (proto/control.h), which control wipes and frees after this call;
+	 * sealing it there saves a copy of up to 32 MiB.  A prepared submit
+	 * was sealed so already, from what was checked again above.
+	 */
+	if (sp != NULL && sp->sealed_ok) {
 		hdr = sp->hdr;
-		env = sp->env;
-		envlen = sp->envlen;
-		sp->env = NULL;
+		sealed = sp->sealed;
+	} else if (sp != NULL && sp->seal_rc != 0) {
+		rc = sp->seal_rc;
+		snprintf(err, errlen, "cannot seal message: %s",
+		    cairn_strerror(rc));
+		goto refused;
 	} else {
 		fill_header(wf, req, p->kind, from_fn, to_org, to_fn, now,
 		    &hdr);
-		if ((rc = cairn_envelope_seal(&hdr, p, rkey, &signer, &env,
-		    &envlen)) != 0) {
+		if ((rc = cairn_envelope_seal_inplace(&hdr, pt,
+		    req->payload_len, rkey, &signer, &sealed)) != 0) {
 			snprintf(err, errlen, "cannot seal message: %s",
 			    cairn_strerror(rc));
 			goto refused;
 		}
 	}
-	if (!room_for(wf, envlen, 2)) {
+	env[0].iov_base = sealed.pre;
+	env[0].iov_len = sealed.prelen;
+	env[1].iov_base = pt;
+	env[1].iov_len = req->payload_len;
+	env[2].iov_base = sealed.post;
+	env[2].iov_len = sealed.postlen;
+	if (!room_for(wf, sealed.len, 2)) {
 		snprintf(err, errlen, "the store is full (its map or its "
 		    "disk); message not accepted, nothing already accepted "
 		    "is affected");
@@ -1054,11 +1077,7 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	o.created_ms = hdr.created_ms;
 	o.expires_ms = hdr.expires_ms;
 	o.next_ms = now;
-	if (sp != NULL && sp->envlen == envlen && sp->decoded &&
-	    memcmp(sp->hdr.msg_id, hdr.msg_id, CAIRN_MSG_ID_BYTES) == 0)
-		memcpy(o.envelope_hash, sp->hash, CAIRN_HASH_BYTES);
-	else
-		cairn_sig_hash(o.envelope_hash, env, envlen);
+	memcpy(o.envelope_hash, sealed.hash, CAIRN_HASH_BYTES);
 
 	if (p->kind == CAIRN_KIND_REQUEST) {
 		memcpy(c.request_id, o.msg_id, CAIRN_MSG_ID_BYTES);
@@ -1078,22 +1097,30 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		goto out;
 	}
 	/*
-	 * A connected peer with room in its window gets the envelope right
-	 * after this pass's commit, as its first attempt: stored once with
-	 * its retry time, never read back by a due scan unless that attempt
-	 * goes unanswered.
+	 * A connected peer with room in its window gets a small envelope
+	 * right after this pass's commit, as its first attempt: stored once
+	 * with its retry time, never read back by a due scan unless that
+	 * attempt goes unanswered.  A large one is left to the due scan,
+	 * which sends it from the store without another copy.
 	 */
 	peer = inflight_peer(wf, to_org);
-	if (peer != NULL && peer->n < wf->cfg->window &&
-	    xport_peer_ready(wf->x, to_org) &&
+	if (sealed.len <= DIRECT_SEND_MAX && peer != NULL &&
+	    peer->n < wf->cfg->window && xport_peer_ready(wf->x, to_org) &&
 	    (j = calloc(1, sizeof(*j))) != NULL) {
-		o.attempts = 1;
-		o.next_ms = now + backoff(wf->cfg, 1);
-		if (o.next_ms > o.expires_ms)
-			o.next_ms = o.expires_ms;
+		if ((j->env = malloc(sealed.len)) == NULL) {
+			free(j);
+			j = NULL;
+		} else {
+			o.attempts = 1;
+			o.next_ms = now + backoff(wf->cfg, 1);
+			if (o.next_ms > o.expires_ms)
+				o.next_ms = o.expires_ms;
+		}
 	}
-	if ((rc = store_out_add(t, &o, env, envlen)) != 0 ||
+	if ((rc = store_out_addv(t, &o, env, 3)) != 0 ||
 	    (rc = store_case_put(t, &c)) != 0) {
+		if (j != NULL)
+			free(j->env);
 		free(j);
 		txn_lost(wf, rc);
 		snprintf(err, errlen, "%s", cairn_strerror(rc));
@@ -1103,9 +1130,12 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		j->wf = wf;
 		snprintf(j->org, sizeof(j->org), "%s", to_org);
 		memcpy(j->msg_id, o.msg_id, CAIRN_MSG_ID_BYTES);
-		j->env = env;
-		j->len = envlen;
-		env = NULL;
+		/* the envelope in one piece: pre, the ciphertext, post */
+		memcpy(j->env, sealed.pre, sealed.prelen);
+		memcpy(j->env + sealed.prelen, pt, req->payload_len);
+		memcpy(j->env + sealed.prelen + req->payload_len, sealed.post,
+		    sealed.postlen);
+		j->len = sealed.len;
 		k = peer->n++;
 		memcpy(peer->ids[k], o.msg_id, CAIRN_MSG_ID_BYTES);
 		peer->deadline[k] = o.next_ms;
@@ -1127,7 +1157,6 @@ refused:
 	    remote, NULL, rc, uid);
 out:
 	cairn_payload_free(p);
-	free(env);
 	return rc;
 }
 
@@ -1289,7 +1318,7 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 	struct store_in m;
 	struct store_case c;
 	struct store_txn *t;
-	const uint8_t *buf = zmq_msg_data(&in->msg);
+	uint8_t	*buf = zmq_msg_data(&in->msg);
 	size_t	 len = zmq_msg_size(&in->msg);
 	uint8_t	*receipt = NULL;
 	size_t	 rlen;
@@ -1373,7 +1402,9 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 		goto out;	/* no receipt: the sender retries */
 	}
 	cairn_keyfile_unsealer(wf->sec, &unsealer);
-	if ((rc = cairn_envelope_decrypt(e, &unsealer, now, &p)) != 0) {
+	/* opened where it lies and sealed back: the payload is not copied */
+	if ((rc = cairn_envelope_decrypt_inplace(e, buf, &unsealer, now,
+	    CAIRN_PAYLOAD_META, &p)) != 0) {
 		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
 		goto out;
 	}
@@ -1547,12 +1578,12 @@ send_done(void *arg, int rc)
 	struct send_job *j = arg;
 
 	if (rc == 0) {
-		rc = xport_send(j->wf->x, j->org, j->env, j->len);
+		rc = xport_send_owned(j->wf->x, j->org, j->env, j->len);
 		if (rc != 0 && rc != -EAGAIN)
 			log_warnx("workflow: cannot send to %s: %s", j->org,
 			    cairn_strerror(rc));
-	}
-	free(j->env);
+	} else
+		free(j->env);
 	free(j);
 }
 

@@ -76,10 +76,11 @@ int	workflow_audit(struct workflow *wf, enum cairn_audit_event ev,
 
 /*
  * The CPU-bound part of a new consultation request's submit (decoding
- * its payload, sealing and signing the envelope), done ahead of
- * workflow_submit() for all submits of a pass at once, on the daemon's
- * worker threads.  Touches nothing but the book, the keys and its own
- * memory; every check is made again by workflow_submit(), which uses what
+ * its payload, sealing it in place and signing the envelope), done ahead
+ * of workflow_submit() for all submits of a pass at once, on the daemon's
+ * worker threads.  Touches nothing but the book, the keys, its own memory
+ * and the request's payload (encrypted where it lies, as workflow_submit()
+ * would); every check is made again by workflow_submit(), which uses what
  * was prepared only where it would have computed the same.
  */
 struct submit_prep {
@@ -87,10 +88,11 @@ struct submit_prep {
 	int			 decode_rc;
 	int64_t			 now;
 	struct cairn_payload	*p;
-	struct cairn_header	 hdr;		/* of env */
-	uint8_t			*env;		/* sealed, or NULL */
-	size_t			 envlen;
-	uint8_t			 hash[CAIRN_HASH_BYTES];	/* of env */
+	/* the request's payload sealed in place, with hdr */
+	int			 sealed_ok;
+	int			 seal_rc;	/* a failed attempt: its code */
+	struct cairn_header	 hdr;
+	struct cairn_sealed	 sealed;
 };
 
 /*
@@ -101,7 +103,7 @@ void	workflow_prepare(struct workflow *wf,
 	    const struct cairn_ctl_request *const *reqs,
 	    struct submit_prep *preps, size_t n);
 
-/* Frees what a prep holds (wiping the payload); NULL is allowed. */
+/* Frees what a prep holds; NULL is allowed. */
 void	workflow_prep_clear(struct submit_prep *sp);
 
 /*
@@ -111,6 +113,8 @@ void	workflow_prep_clear(struct submit_prep *sp);
  * it, or NULL; what it takes from sp it clears there.  msg_id receives
  * the new id.  On refusal returns a negative code and writes a reason
  * into err (errlen bytes).
+ * req->payload must point into writable storage that the caller wipes and
+ * discards afterwards (a decoded request's own): it is encrypted in place.
  */
 int	workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	    struct submit_prep *sp, const struct access_roles *roles,

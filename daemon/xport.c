@@ -6,6 +6,7 @@
  * (shared/PITFALLS.md), so the ZAP socket is bound before the ROUTER is.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,12 @@
 #define ZAP_DOMAIN	"cairn"
 #define REPLY_MAX	4096
 #define PEER_HWM	100000
+/*
+ * An envelope larger than this goes as a multipart message of frames of
+ * this size: CURVE encrypts each frame into two fresh copies of it, so a
+ * single 30 MiB frame would cost 90 MiB at once in the sender.
+ */
+#define CHUNK_BYTES	(1024 * 1024)
 
 struct peer {
 	char		 org[CAIRN_ORG_ID_MAX + 1];
@@ -46,6 +53,7 @@ struct xport {
 };
 
 static void	drain_more(void *);
+static int	join_frames(struct xport *, zmq_msg_t *);
 
 static int
 setopt_int(void *s, int opt, int v)
@@ -321,6 +329,65 @@ drain_more(void *s)
 	}
 }
 
+static void
+joined_free(void *data, void *hint)
+{
+	(void)hint;
+	free(data);
+}
+
+/*
+ * Joins the frames of a multipart envelope (xport_send_owned()) into one
+ * message in *msg, which holds the first.  Each frame is released as soon
+ * as it is copied, so the envelope is held about once.  The total is
+ * bounded like a single frame is.  Returns 0, or -1 with *msg closed (the
+ * caller drops what is left of the message).
+ */
+static int
+join_frames(struct xport *x, zmq_msg_t *msg)
+{
+	zmq_msg_t f;
+	uint8_t	*buf, *nb;
+	size_t	 len, n, sz;
+	int	 more = 1;
+
+	len = zmq_msg_size(msg);
+	if ((buf = malloc(len)) == NULL) {
+		zmq_msg_close(msg);
+		return -1;
+	}
+	memcpy(buf, zmq_msg_data(msg), len);
+	zmq_msg_close(msg);
+	while (more) {
+		zmq_msg_init(&f);
+		if (zmq_msg_recv(&f, x->router, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&f);
+			goto fail;
+		}
+		n = zmq_msg_size(&f);
+		if (n > x->max_msg - len ||
+		    (nb = realloc(buf, len + n)) == NULL) {
+			zmq_msg_close(&f);
+			goto fail;
+		}
+		buf = nb;
+		memcpy(buf + len, zmq_msg_data(&f), n);
+		len += n;
+		zmq_msg_close(&f);
+		sz = sizeof(more);
+		if (zmq_getsockopt(x->router, ZMQ_RCVMORE, &more, &sz) != 0)
+			goto fail;
+	}
+	if (zmq_msg_init_data(msg, buf, len, joined_free, NULL) != 0)
+		goto fail;
+	return 0;
+fail:
+	free(buf);
+	zmq_msg_init(msg);
+	zmq_msg_close(msg);
+	return -1;
+}
+
 static int
 router_recv(struct xport *x, struct xport_in *in)
 {
@@ -348,14 +415,20 @@ router_recv(struct xport *x, struct xport_in *in)
 		zmq_msg_close(&in->msg);
 		return 0;
 	}
-	drain_more(x->router);
 	user = zmq_msg_gets(&in->msg, "User-Id");
 	if (user == NULL || strlen(user) > CAIRN_ORG_ID_MAX) {
 		/* cannot happen with ZAP in place; refuse quietly */
 		zmq_msg_close(&in->msg);
+		drain_more(x->router);
 		return 0;
 	}
 	strcpy(in->org, user);
+	sz = sizeof(more);
+	if (zmq_getsockopt(x->router, ZMQ_RCVMORE, &more, &sz) == 0 && more &&
+	    join_frames(x, &in->msg) != 0) {
+		drain_more(x->router);
+		return 0;
+	}
 	return 1;
 }
 
@@ -479,6 +552,80 @@ xport_peer_ready(struct xport *x, const char *org)
 	if ((p = peer_get(x, org)) == NULL)
 		return 0;
 	return p->up;
+}
+
+/* The frames of one envelope share its buffer; the last one frees it. */
+struct chunks {
+	atomic_size_t	 refs;
+	uint8_t		*buf;
+};
+
+static void
+chunk_free(void *data, void *hint)
+{
+	struct chunks *c = hint;
+
+	(void)data;
+	if (atomic_fetch_sub(&c->refs, 1) == 1) {
+		free(c->buf);
+		free(c);
+	}
+}
+
+int
+xport_send_owned(struct xport *x, const char *org, uint8_t *buf, size_t len)
+{
+	struct peer *p;
+	struct chunks *c;
+	zmq_msg_t m;
+	size_t	 off, n;
+	int	 rc;
+
+	if (len <= CHUNK_BYTES) {
+		rc = xport_send(x, org, buf, len);
+		free(buf);
+		return rc;
+	}
+	if ((p = peer_get(x, org)) == NULL) {
+		free(buf);
+		return CAIRN_ENOTFOUND;
+	}
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		free(buf);
+		return -ENOMEM;
+	}
+	c->buf = buf;
+	atomic_init(&c->refs, 1);	/* ours, until every frame is queued */
+	rc = 0;
+	for (off = 0; off < len; off += n) {
+		n = len - off < CHUNK_BYTES ? len - off : CHUNK_BYTES;
+		atomic_fetch_add(&c->refs, 1);
+		if (zmq_msg_init_data(&m, buf + off, n, chunk_free, c) != 0) {
+			atomic_fetch_sub(&c->refs, 1);
+			rc = -errno;
+			break;
+		}
+		/*
+		 * Once the first frame is queued the rest of the message
+		 * is too: the high-water mark counts whole messages.
+		 */
+		if (zmq_msg_send(&m, p->dealer, ZMQ_DONTWAIT |
+		    (off + n < len ? ZMQ_SNDMORE : 0)) < 0) {
+			rc = -errno;
+			zmq_msg_close(&m);
+			/*
+			 * Never leave a message open on the socket: end it
+			 * (the peer refuses the cut envelope and the
+			 * message is sent again later).
+			 */
+			if (off > 0)
+				(void)zmq_send(p->dealer, "", 0,
+				    ZMQ_DONTWAIT);
+			break;
+		}
+	}
+	chunk_free(NULL, c);
+	return rc;
 }
 
 int

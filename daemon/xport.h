@@ -113,6 +113,15 @@ int	xport_send(struct xport *x, const char *org, const uint8_t *buf,
 	    size_t len) CAIRN_MUSTCHECK;
 
 /*
+ * The same for a malloc'ed buf that xport takes over in every case (and
+ * frees once ZeroMQ is done with it).  A large envelope is not copied:
+ * its frames of 1 MiB point into buf, sent as one multipart message that
+ * the receiving xport joins again.
+ */
+int	xport_send_owned(struct xport *x, const char *org, uint8_t *buf,
+	    size_t len) CAIRN_MUSTCHECK;
+
+/*
  * Replies to the peer of an incoming frame (identity from struct
  * xport_in).  Returns 0 or -errno (-EHOSTUNREACH if it went away).
  */

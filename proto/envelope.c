@@ -18,9 +18,11 @@
 #define SEAL_KEY_BYTES	crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 #define SEAL_TAG	"cairn.v1/seal"
 
+/* Borrows the bytes it was parsed from: the fields point into them. */
 struct cairn_envelope {
-	struct cairn_pb_budget	 budget;
-	Cairn__V1__Envelope	*pb;
+	const uint8_t		*buf;
+	const uint8_t		*hb, *ct, *sig, *kid;
+	size_t			 hblen, ctlen, siglen, kidlen;
 	uint8_t			 hash[CAIRN_HASH_BYTES];
 	bool			 verified;
 	struct cairn_header	 hdr;
@@ -73,29 +75,48 @@ check_header_fields(const struct cairn_header *h)
 	return 0;
 }
 
+/* Appends a protobuf varint; returns its length (at most 10). */
+static size_t
+put_varint(uint8_t *b, uint64_t v)
+{
+	size_t	n = 0;
+
+	while (v >= 0x80) {
+		b[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Tag and length of a bytes field (wire type 2) of number field. */
+static size_t
+put_bytes_field(uint8_t *b, unsigned int field, size_t len)
+{
+	b[0] = (uint8_t)(field << 3 | 2);
+	return 1 + put_varint(b + 1, len);
+}
+
 int
-cairn_envelope_seal(struct cairn_header *hdr, const struct cairn_payload *p,
-    const struct cairn_pubkey *rcpt, const struct cairn_signer *signer,
-    uint8_t **out, size_t *outlen)
+cairn_envelope_seal_inplace(struct cairn_header *hdr, uint8_t *pt,
+    size_t ptlen, const struct cairn_pubkey *rcpt,
+    const struct cairn_signer *signer, struct cairn_sealed *out)
 {
 	Cairn__V1__Header h = CAIRN__V1__HEADER__INIT;
 	Cairn__V1__Address from = CAIRN__V1__ADDRESS__INIT;
 	Cairn__V1__Address to = CAIRN__V1__ADDRESS__INIT;
-	Cairn__V1__Envelope env = CAIRN__V1__ENVELOPE__INIT;
+	crypto_generichash_state st;
 	uint8_t	 esk[32], epk[32], shared[32], key[SEAL_KEY_BYTES];
 	uint8_t	 nonce[CAIRN_NONCE_BYTES], digest[CAIRN_DIGEST_BYTES];
-	uint8_t	 sig[CAIRN_SIG_BYTES];
-	uint8_t	*pt = NULL, *hb = NULL, *ct = NULL;
-	size_t	 ptlen = 0, hblen, ctlen;
-	unsigned long long clen;
+	uint8_t	 sig[CAIRN_SIG_BYTES], *tag, *q;
+	uint8_t	*hb = NULL;
+	size_t	 hblen, ctlen;
 	int	 rc;
 
-	*out = NULL;
-	if (hdr->kind != p->kind)
-		return CAIRN_EKIND;
+	memset(out, 0, sizeof(*out));
+	if (ptlen > CAIRN_PAYLOAD_MAX_BYTES)
+		return CAIRN_ETOOBIG;
 	if ((rc = check_header_fields(hdr)) != 0)
-		return rc;
-	if ((rc = cairn_payload_encode(p, hdr->created_ms, &pt, &ptlen)) != 0)
 		return rc;
 
 	hdr->version = CAIRN_WIRE_VERSION;
@@ -139,47 +160,122 @@ cairn_envelope_seal(struct cairn_header *hdr, const struct cairn_payload *p,
 	h.nonce.len = sizeof(nonce);
 	if ((rc = cairn_pb_pack(&h.base, &hb, &hblen)) != 0)
 		goto out;
-
-	ctlen = ptlen + crypto_aead_xchacha20poly1305_ietf_ABYTES;
-	if ((ct = malloc(ctlen)) == NULL) {
-		rc = -ENOMEM;
+	if (hblen > CAIRN_HEADER_MAX_BYTES) {
+		rc = CAIRN_EFIELD;
 		goto out;
 	}
-	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &clen, pt, ptlen,
-	    hb, hblen, NULL, nonce, key);
 
-	cairn_sig_digest(digest, CAIRN_DOMAIN_ENVELOPE, hb, hblen, ct, ctlen);
+	/*
+	 * Envelope fields in number order, as protobuf-c packs them:
+	 * header (pre), ciphertext = the payload encrypted where it lies
+	 * followed by its tag, signature and signer key id (post).
+	 */
+	ctlen = ptlen + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+	q = out->pre;
+	q += put_bytes_field(q, 1, hblen);
+	memcpy(q, hb, hblen);
+	q += hblen;
+	q += put_bytes_field(q, 2, ctlen);
+	out->prelen = (size_t)(q - out->pre);
+	tag = out->post;
+	crypto_aead_xchacha20poly1305_ietf_encrypt_detached(pt, tag, NULL,
+	    pt, ptlen, hb, hblen, NULL, nonce, key);
+
+	cairn_sig_digest2(digest, CAIRN_DOMAIN_ENVELOPE, hb, hblen, pt, ptlen,
+	    tag, crypto_aead_xchacha20poly1305_ietf_ABYTES);
 	if ((rc = signer->sign(signer->arg, sig, digest)) != 0)
 		goto out;
+	q = out->post + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+	q += put_bytes_field(q, 3, sizeof(sig));
+	memcpy(q, sig, sizeof(sig));
+	q += sizeof(sig);
+	q += put_bytes_field(q, 4, CAIRN_KEY_ID_BYTES);
+	memcpy(q, hdr->sender_key_id, CAIRN_KEY_ID_BYTES);
+	q += CAIRN_KEY_ID_BYTES;
+	out->postlen = (size_t)(q - out->post);
+	out->len = out->prelen + ptlen + out->postlen;
 
-	env.header.data = hb;
-	env.header.len = hblen;
-	env.ciphertext.data = ct;
-	env.ciphertext.len = ctlen;
-	env.signature.data = sig;
-	env.signature.len = sizeof(sig);
-	env.signer_key_id.data = hdr->sender_key_id;
-	env.signer_key_id.len = CAIRN_KEY_ID_BYTES;
-	rc = cairn_pb_pack(&env.base, out, outlen);
+	crypto_generichash_init(&st, NULL, 0, CAIRN_HASH_BYTES);
+	crypto_generichash_update(&st, out->pre, out->prelen);
+	crypto_generichash_update(&st, pt, ptlen);
+	crypto_generichash_update(&st, out->post, out->postlen);
+	crypto_generichash_final(&st, out->hash, CAIRN_HASH_BYTES);
 out:
 	sodium_memzero(esk, sizeof(esk));
 	sodium_memzero(shared, sizeof(shared));
 	sodium_memzero(key, sizeof(key));
-	if (pt != NULL) {
-		sodium_memzero(pt, ptlen);
-		free(pt);
-	}
 	free(hb);
-	free(ct);
 	return rc;
 }
 
+int
+cairn_envelope_seal(struct cairn_header *hdr, const struct cairn_payload *p,
+    const struct cairn_pubkey *rcpt, const struct cairn_signer *signer,
+    uint8_t **out, size_t *outlen)
+{
+	struct cairn_sealed sealed;
+	uint8_t	*pt = NULL, *env;
+	size_t	 ptlen = 0;
+	int	 rc;
+
+	*out = NULL;
+	if (hdr->kind != p->kind)
+		return CAIRN_EKIND;
+	if ((rc = check_header_fields(hdr)) != 0)
+		return rc;
+	if ((rc = cairn_payload_encode(p, hdr->created_ms, &pt, &ptlen)) != 0)
+		return rc;
+	if ((rc = cairn_envelope_seal_inplace(hdr, pt, ptlen, rcpt, signer,
+	    &sealed)) != 0)
+		goto out;
+	if ((env = malloc(sealed.len)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(env, sealed.pre, sealed.prelen);
+	memcpy(env + sealed.prelen, pt, ptlen);
+	memcpy(env + sealed.prelen + ptlen, sealed.post, sealed.postlen);
+	*out = env;
+	*outlen = sealed.len;
+out:
+	/* pt is ciphertext once sealed, but not on every failure path */
+	sodium_memzero(pt, ptlen);
+	free(pt);
+	return rc;
+}
+
+/* Reads a protobuf varint of at most 64 bits; 0 or -1 (truncated/long). */
+static int
+get_varint(const uint8_t *b, size_t len, size_t *off, uint64_t *v)
+{
+	unsigned int shift;
+
+	*v = 0;
+	for (shift = 0; shift < 64; shift += 7) {
+		if (*off >= len)
+			return -1;
+		*v |= (uint64_t)(b[*off] & 0x7f) << shift;
+		if ((b[(*off)++] & 0x80) == 0)
+			return shift == 63 && b[*off - 1] > 1 ? -1 : 0;
+	}
+	return -1;
+}
+
+/*
+ * The outer Envelope is four bytes fields.  It is read here rather than
+ * through protobuf-c, which would copy the ciphertext (up to 32 MiB); the
+ * fields point into buf.  Stricter than protobuf: a field that repeats,
+ * has another wire type or an unknown number is refused.
+ */
 int
 cairn_envelope_parse(struct cairn_envelope **out, const uint8_t *buf,
     size_t len)
 {
 	struct cairn_envelope *e;
-	Cairn__V1__Envelope *pb;
+	const uint8_t **ptr[5];
+	size_t	*plen[5], off = 0;
+	uint64_t tag, flen;
+	unsigned int field, seen = 0;
 
 	*out = NULL;
 	if (len > CAIRN_ENVELOPE_MAX_BYTES)
@@ -188,17 +284,33 @@ cairn_envelope_parse(struct cairn_envelope **out, const uint8_t *buf,
 		return CAIRN_ETRUNCATED;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return -ENOMEM;
-	pb = (Cairn__V1__Envelope *)cairn_pb_unpack(
-	    &cairn__v1__envelope__descriptor, &e->budget, buf, len);
-	if (pb == NULL) {
-		free(e);
-		return CAIRN_EMALFORMED;
+	ptr[1] = &e->hb;
+	plen[1] = &e->hblen;
+	ptr[2] = &e->ct;
+	plen[2] = &e->ctlen;
+	ptr[3] = &e->sig;
+	plen[3] = &e->siglen;
+	ptr[4] = &e->kid;
+	plen[4] = &e->kidlen;
+	while (off < len) {
+		if (get_varint(buf, len, &off, &tag) != 0 ||
+		    (tag & 7) != 2 || (field = (unsigned int)(tag >> 3)) < 1 ||
+		    tag >> 3 > 4 || (seen & 1u << field) ||
+		    get_varint(buf, len, &off, &flen) != 0 ||
+		    flen > len - off) {
+			free(e);
+			return CAIRN_EMALFORMED;
+		}
+		seen |= 1u << field;
+		*ptr[field] = buf + off;
+		*plen[field] = (size_t)flen;
+		off += (size_t)flen;
 	}
-	e->pb = pb;
-	if (pb->header.len == 0 || pb->header.len > CAIRN_HEADER_MAX_BYTES ||
-	    pb->ciphertext.len < crypto_aead_xchacha20poly1305_ietf_ABYTES ||
-	    pb->signature.len != CAIRN_SIG_BYTES ||
-	    pb->signer_key_id.len != CAIRN_KEY_ID_BYTES) {
+	e->buf = buf;
+	if (e->hblen == 0 || e->hblen > CAIRN_HEADER_MAX_BYTES ||
+	    e->ctlen < crypto_aead_xchacha20poly1305_ietf_ABYTES ||
+	    e->siglen != CAIRN_SIG_BYTES ||
+	    e->kidlen != CAIRN_KEY_ID_BYTES) {
 		cairn_envelope_free(e);
 		return CAIRN_EFIELD;
 	}
@@ -210,7 +322,7 @@ cairn_envelope_parse(struct cairn_envelope **out, const uint8_t *buf,
 const uint8_t *
 cairn_envelope_signer_key_id(const struct cairn_envelope *e)
 {
-	return e->pb->signer_key_id.data;
+	return e->kid;
 }
 
 const uint8_t *
@@ -290,16 +402,14 @@ cairn_envelope_verify(struct cairn_envelope *e, const struct cairn_pubkey *key,
 	int	rc;
 
 	e->verified = false;
-	if (sodium_memcmp(key->key_id, e->pb->signer_key_id.data,
-	    CAIRN_KEY_ID_BYTES) != 0)
+	if (sodium_memcmp(key->key_id, e->kid, CAIRN_KEY_ID_BYTES) != 0)
 		return CAIRN_EKEYMISMATCH;
-	cairn_sig_digest(digest, CAIRN_DOMAIN_ENVELOPE, e->pb->header.data,
-	    e->pb->header.len, e->pb->ciphertext.data, e->pb->ciphertext.len);
-	if ((rc = cairn_sig_verify(e->pb->signature.data, digest,
-	    key->pk)) != 0)
+	cairn_sig_digest(digest, CAIRN_DOMAIN_ENVELOPE, e->hb, e->hblen,
+	    e->ct, e->ctlen);
+	if ((rc = cairn_sig_verify(e->sig, digest, key->pk)) != 0)
 		return rc;
-	if ((rc = parse_header(e->pb->header.data, e->pb->header.len,
-	    &e->hdr, e->epk, e->nonce)) != 0)
+	if ((rc = parse_header(e->hb, e->hblen, &e->hdr, e->epk,
+	    e->nonce)) != 0)
 		return rc;
 	if (memcmp(e->hdr.sender_key_id, key->key_id,
 	    CAIRN_KEY_ID_BYTES) != 0)
@@ -349,14 +459,13 @@ cairn_envelope_decrypt(const struct cairn_envelope *e,
 	    e->hdr.recipient_key_id, e->epk)) != 0)
 		goto out;
 	seal_key(key, shared, e->epk, rpk);
-	ptlen = e->pb->ciphertext.len - crypto_aead_xchacha20poly1305_ietf_ABYTES;
+	ptlen = e->ctlen - crypto_aead_xchacha20poly1305_ietf_ABYTES;
 	if ((pt = malloc(ptlen ? ptlen : 1)) == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &plen, NULL,
-	    e->pb->ciphertext.data, e->pb->ciphertext.len,
-	    e->pb->header.data, e->pb->header.len, e->nonce, key) != 0) {
+	    e->ct, e->ctlen, e->hb, e->hblen, e->nonce, key) != 0) {
 		rc = CAIRN_EDECRYPT;
 		goto out;
 	}
@@ -380,12 +489,66 @@ out:
 	return rc;
 }
 
+int
+cairn_envelope_decrypt_inplace(const struct cairn_envelope *e, uint8_t *buf,
+    const struct cairn_unsealer *unsealer, int64_t now_ms,
+    unsigned int flags, struct cairn_payload **out)
+{
+	uint8_t	 shared[32], rpk[32], key[SEAL_KEY_BYTES];
+	uint8_t	 tag[crypto_aead_xchacha20poly1305_ietf_ABYTES];
+	uint8_t	 again[crypto_aead_xchacha20poly1305_ietf_ABYTES];
+	uint8_t	*pt;
+	size_t	 ptlen;
+	int	 rc;
+
+	*out = NULL;
+	if (!e->verified || buf != e->buf)
+		return CAIRN_EINVAL;
+	if ((rc = unsealer->shared(unsealer->arg, shared, rpk,
+	    e->hdr.recipient_key_id, e->epk)) != 0)
+		goto out;
+	seal_key(key, shared, e->epk, rpk);
+	pt = buf + (e->ct - e->buf);
+	ptlen = e->ctlen - sizeof(tag);
+	memcpy(tag, pt + ptlen, sizeof(tag));
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(pt, NULL, pt,
+	    ptlen, tag, e->hb, e->hblen, e->nonce, key) != 0) {
+		rc = CAIRN_EDECRYPT;
+		goto out;
+	}
+	if ((rc = cairn_payload_decode_flags(out, pt, ptlen, now_ms,
+	    flags)) != 0) {
+		if (rc != -ENOMEM)
+			rc = CAIRN_EBADPAYLOAD;
+	} else if ((*out)->kind != e->hdr.kind) {
+		cairn_payload_free(*out);
+		*out = NULL;
+		rc = CAIRN_EKIND;
+	}
+	/*
+	 * The same key, nonce and associated data give back the same
+	 * ciphertext and tag: buf holds the envelope as received again, and
+	 * no plaintext.
+	 */
+	crypto_aead_xchacha20poly1305_ietf_encrypt_detached(pt, again, NULL,
+	    pt, ptlen, e->hb, e->hblen, NULL, e->nonce, key);
+	if (sodium_memcmp(again, tag, sizeof(tag)) != 0) {
+		sodium_memzero(pt, ptlen);
+		cairn_payload_free(*out);
+		*out = NULL;
+		rc = CAIRN_EDECRYPT;
+	}
+out:
+	sodium_memzero(shared, sizeof(shared));
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
 void
 cairn_envelope_free(struct cairn_envelope *e)
 {
 	if (e == NULL)
 		return;
-	cairn_pb_free((ProtobufCMessage *)e->pb, &e->budget);
 	free(e);
 }
 
@@ -399,8 +562,7 @@ cairn_envelope_peek_header(const uint8_t *buf, size_t len,
 
 	if ((rc = cairn_envelope_parse(&e, buf, len)) != 0)
 		return rc;
-	rc = parse_header(e->pb->header.data, e->pb->header.len, hdr, epk,
-	    nonce);
+	rc = parse_header(e->hb, e->hblen, hdr, epk, nonce);
 	cairn_envelope_free(e);
 	return rc;
 }

@@ -63,6 +63,25 @@ struct cairn_header {
 
 struct cairn_envelope;
 
+/* Bytes of an envelope around its ciphertext, from seal_inplace(). */
+#define CAIRN_SEALED_PRE_MAX	(1 + 10 + CAIRN_HEADER_MAX_BYTES + 1 + 10)
+#define CAIRN_SEALED_POST_BYTES	(16 + 2 + CAIRN_SIG_BYTES + 2 + \
+				    CAIRN_KEY_ID_BYTES)
+
+/*
+ * An envelope sealed in place: its bytes are pre[0..prelen), the caller's
+ * buffer (now ciphertext), then post[0..postlen); len is the total and hash
+ * the BLAKE2b-256 of all of it (cairn_envelope_hash() on the receiver).
+ */
+struct cairn_sealed {
+	uint8_t		pre[CAIRN_SEALED_PRE_MAX];
+	size_t		prelen;
+	uint8_t		post[CAIRN_SEALED_POST_BYTES];
+	size_t		postlen;
+	size_t		len;
+	uint8_t		hash[CAIRN_HASH_BYTES];
+};
+
 /*
  * Seals payload p for the recipient key rcpt and signs it with signer.
  * The caller fills in hdr: kind (must equal p->kind), addresses, times,
@@ -88,9 +107,27 @@ int	cairn_envelope_seal(struct cairn_header *hdr,
 void	cairn_envelope_new_id(uint8_t id[static CAIRN_MSG_ID_BYTES]);
 
 /*
+ * Seals ptlen bytes of an encoded Payload of kind hdr->kind where they
+ * lie: pt is encrypted in place, and out says what goes before and after
+ * it (so that a large payload is never copied).  The caller must have
+ * decoded and validated pt as a payload of that kind
+ * (cairn_payload_decode_flags() with CAIRN_PAYLOAD_STRICT); hdr as for
+ * cairn_envelope_seal().  On failure pt may be partly encrypted: the
+ * caller wipes it as it would the plaintext.
+ * Returns 0, CAIRN_ETOOBIG, CAIRN_EKIND, CAIRN_EADDRESS, CAIRN_EFIELD,
+ * CAIRN_EINVAL (unusable recipient key), a signer error or -ENOMEM.
+ */
+int	cairn_envelope_seal_inplace(struct cairn_header *hdr, uint8_t *pt,
+	    size_t ptlen, const struct cairn_pubkey *rcpt,
+	    const struct cairn_signer *signer, struct cairn_sealed *out)
+	    CAIRN_MUSTCHECK;
+
+/*
  * Step 1: checks the size (<= CAIRN_ENVELOPE_MAX_BYTES), parses the outer
  * Envelope and checks field lengths; remembers the hash of the bytes.
- * *out is freed with cairn_envelope_free().
+ * *out borrows buf, which must stay as it is until cairn_envelope_free().
+ * A field that repeats, has an unknown number or is not length-delimited
+ * makes the bytes CAIRN_EMALFORMED.
  * Returns 0, CAIRN_ETOOBIG, CAIRN_ETRUNCATED (empty), CAIRN_EMALFORMED,
  * CAIRN_EFIELD or -ENOMEM.
  */
@@ -137,6 +174,20 @@ int	cairn_envelope_check_time(const struct cairn_envelope *e,
 int	cairn_envelope_decrypt(const struct cairn_envelope *e,
 	    const struct cairn_unsealer *unsealer, int64_t now_ms,
 	    struct cairn_payload **out) CAIRN_MUSTCHECK;
+
+/*
+ * Step 4 without a copy of the payload: buf must be the (writable) bytes e
+ * was parsed from.  The ciphertext is opened where it lies, decoded with
+ * cairn_payload_decode_flags(flags) and sealed again with the same key and
+ * nonce, which gives back the same bytes: on return buf holds the
+ * envelope as received and no plaintext, except after CAIRN_EDECRYPT,
+ * when its ciphertext may be zeroed.  Returns the codes of
+ * cairn_envelope_decrypt().
+ */
+int	cairn_envelope_decrypt_inplace(const struct cairn_envelope *e,
+	    uint8_t *buf, const struct cairn_unsealer *unsealer,
+	    int64_t now_ms, unsigned int flags, struct cairn_payload **out)
+	    CAIRN_MUSTCHECK;
 
 /* Frees; NULL is allowed. */
 void	cairn_envelope_free(struct cairn_envelope *e);

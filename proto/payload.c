@@ -19,6 +19,8 @@ static void	 wipe_str(char *);
 static int	 check_text(const char *, size_t, int);
 static int	 check_request(const struct cairn_request *, int64_t);
 static int	 check_attachments(const struct cairn_payload *);
+static int	 attach(struct cairn_payload *, const char *, const char *,
+		    const uint8_t *, size_t, int);
 
 static const char *channel_names[] = {
 	"", "phone", "video", "visit", "letter"
@@ -124,6 +126,14 @@ int
 cairn_payload_attach(struct cairn_payload *p, const char *name,
     const char *media_type, const uint8_t *data, size_t len)
 {
+	return attach(p, name, media_type, data, len, 1);
+}
+
+/* With copy 0 only the name, media type and length are kept (data NULL). */
+static int
+attach(struct cairn_payload *p, const char *name, const char *media_type,
+    const uint8_t *data, size_t len, int copy)
+{
 	struct cairn_attachment *a, *na;
 	size_t	 total = len, i;
 
@@ -151,14 +161,16 @@ cairn_payload_attach(struct cairn_payload *p, const char *name,
 	memset(a, 0, sizeof(*a));
 	a->name = strdup(name);
 	a->media_type = strdup(media_type);
-	a->data = malloc(len ? len : 1);
-	if (a->name == NULL || a->media_type == NULL || a->data == NULL) {
+	if (copy)
+		a->data = malloc(len ? len : 1);
+	if (a->name == NULL || a->media_type == NULL ||
+	    (copy && a->data == NULL)) {
 		free(a->name);
 		free(a->media_type);
 		free(a->data);
 		return -ENOMEM;
 	}
-	if (len)
+	if (copy && len)
 		memcpy(a->data, data, len);
 	a->len = len;
 	p->nattachments++;
@@ -477,7 +489,7 @@ take_fixed(char *dst, size_t size, const char *src)
 
 static int
 take_attachments(struct cairn_payload *p, Cairn__V1__Attachment **a,
-    size_t n)
+    size_t n, int copy)
 {
 	size_t	i;
 	int	rc;
@@ -485,8 +497,8 @@ take_attachments(struct cairn_payload *p, Cairn__V1__Attachment **a,
 	if (n > CAIRN_ATTACH_MAX)
 		return CAIRN_EBADPAYLOAD;
 	for (i = 0; i < n; i++) {
-		rc = cairn_payload_attach(p, a[i]->name, a[i]->media_type,
-		    a[i]->data.data, a[i]->data.len);
+		rc = attach(p, a[i]->name, a[i]->media_type, a[i]->data.data,
+		    a[i]->data.len, copy);
 		if (rc == -ENOMEM)
 			return rc;
 		if (rc != 0)
@@ -507,7 +519,7 @@ take_addr(char *org, char *fn, const Cairn__V1__Address *a)
 }
 
 static int
-decode_body(struct cairn_payload *p, const Cairn__V1__Payload *pl)
+decode_body(struct cairn_payload *p, const Cairn__V1__Payload *pl, int copy)
 {
 	const Cairn__V1__ConsultationRequest *rq;
 	const Cairn__V1__ContactGuarantee *gu;
@@ -536,7 +548,7 @@ decode_body(struct cairn_payload *p, const Cairn__V1__Payload *pl)
 		    (rc = take_str(&p->u.request.question, rq->question)))
 			return rc;
 		return take_attachments(p, rq->attachments,
-		    rq->n_attachments);
+		    rq->n_attachments, copy);
 	case CAIRN__V1__PAYLOAD__BODY_GUARANTEE:
 		gu = pl->guarantee;
 		p->kind = CAIRN_KIND_GUARANTEE;
@@ -575,7 +587,7 @@ decode_body(struct cairn_payload *p, const Cairn__V1__Payload *pl)
 				return rc;
 		}
 		return take_attachments(p, rs->attachments,
-		    rs->n_attachments);
+		    rs->n_attachments, copy);
 	case CAIRN__V1__PAYLOAD__BODY_WITHDRAWAL:
 		p->kind = CAIRN_KIND_WITHDRAWAL;
 		if (cairn_pb_exact(p->u.withdrawal.request_id,
@@ -592,6 +604,13 @@ int
 cairn_payload_decode(struct cairn_payload **out, const uint8_t *buf,
     size_t len, int64_t now_ms)
 {
+	return cairn_payload_decode_flags(out, buf, len, now_ms, 0);
+}
+
+int
+cairn_payload_decode_flags(struct cairn_payload **out, const uint8_t *buf,
+    size_t len, int64_t now_ms, unsigned int flags)
+{
 	struct cairn_pb_budget budget;
 	Cairn__V1__Payload *pl = NULL;
 	struct cairn_payload *p = NULL;
@@ -604,11 +623,16 @@ cairn_payload_decode(struct cairn_payload **out, const uint8_t *buf,
 	    &cairn__v1__payload__descriptor, &budget, buf, len);
 	if (pl == NULL)
 		return CAIRN_EMALFORMED;
+	if ((flags & CAIRN_PAYLOAD_STRICT) &&
+	    !cairn_pb_no_unknown(&pl->base)) {
+		rc = CAIRN_EBADPAYLOAD;
+		goto out;
+	}
 	if ((p = cairn_payload_new(CAIRN_KIND_NONE)) == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((rc = decode_body(p, pl)) != 0)
+	if ((rc = decode_body(p, pl, !(flags & CAIRN_PAYLOAD_META))) != 0)
 		goto out;
 	if (cairn_payload_validate(p, now_ms) != 0) {
 		rc = CAIRN_EBADPAYLOAD;

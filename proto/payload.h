@@ -159,6 +159,23 @@ int	cairn_payload_encode(const struct cairn_payload *p, int64_t now_ms,
 int	cairn_payload_decode(struct cairn_payload **out, const uint8_t *buf,
 	    size_t len, int64_t now_ms) CAIRN_MUSTCHECK;
 
+/* Flags of cairn_payload_decode_flags(). */
+#define CAIRN_PAYLOAD_META	0x1	/* attachments without their data */
+#define CAIRN_PAYLOAD_STRICT	0x2	/* refuse unknown fields */
+
+/*
+ * cairn_payload_decode() with flags.  CAIRN_PAYLOAD_META checks every
+ * field and attachment as usual but does not copy attachment contents:
+ * each attachment keeps its name, media type and len, with data NULL (for
+ * a daemon that validates and routes a payload it never shows).
+ * CAIRN_PAYLOAD_STRICT also refuses unknown fields at any depth
+ * (CAIRN_EBADPAYLOAD), for bytes a daemon seals as they are.
+ * Returns the codes of cairn_payload_decode().
+ */
+int	cairn_payload_decode_flags(struct cairn_payload **out,
+	    const uint8_t *buf, size_t len, int64_t now_ms,
+	    unsigned int flags) CAIRN_MUSTCHECK;
+
 /* Wipes every string and attachment, then frees.  NULL is allowed. */
 void	cairn_payload_free(struct cairn_payload *p);
 

@@ -106,3 +106,42 @@ cairn_pb_exact(uint8_t *dst, const ProtobufCBinaryData *src, size_t n)
 	memcpy(dst, src->data, n);
 	return 0;
 }
+
+int
+cairn_pb_no_unknown(const ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *f;
+	const ProtobufCMessage *sub, *const *arr;
+	unsigned int i;
+	size_t	 j, n;
+
+	if (m == NULL)
+		return 1;
+	if (m->n_unknown_fields != 0)
+		return 0;
+	for (i = 0; i < m->descriptor->n_fields; i++) {
+		f = &m->descriptor->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		/* a oneof member is there only when its case is set */
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)((const char *)m +
+		    f->quantifier_offset) != f->id)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			n = *(const size_t *)((const char *)m +
+			    f->quantifier_offset);
+			arr = *(const ProtobufCMessage *const *const *)
+			    ((const char *)m + f->offset);
+			for (j = 0; j < n; j++)
+				if (!cairn_pb_no_unknown(arr[j]))
+					return 0;
+		} else {
+			sub = *(const ProtobufCMessage *const *)
+			    ((const char *)m + f->offset);
+			if (!cairn_pb_no_unknown(sub))
+				return 0;
+		}
+	}
+	return 1;
+}

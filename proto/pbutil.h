@@ -51,6 +51,12 @@ void	cairn_pb_free(ProtobufCMessage *msg, struct cairn_pb_budget *b);
 int	cairn_pb_pack(const ProtobufCMessage *msg, uint8_t **out,
 	    size_t *outlen);
 
+/*
+ * 1 when msg and every message inside it carry no unknown fields, else 0.
+ * The schema has no recursion, so the depth is bounded.
+ */
+int	cairn_pb_no_unknown(const ProtobufCMessage *msg);
+
 /* Copies a bytes field of exactly n bytes; returns 0 or -1. */
 int	cairn_pb_exact(uint8_t *dst, const ProtobufCBinaryData *src, size_t n);
 

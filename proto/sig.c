@@ -33,6 +33,14 @@ cairn_sig_digest(uint8_t digest[static CAIRN_DIGEST_BYTES],
     enum cairn_domain domain, const uint8_t *a, size_t alen,
     const uint8_t *b, size_t blen)
 {
+	cairn_sig_digest2(digest, domain, a, alen, b, blen, NULL, 0);
+}
+
+void
+cairn_sig_digest2(uint8_t digest[static CAIRN_DIGEST_BYTES],
+    enum cairn_domain domain, const uint8_t *a, size_t alen,
+    const uint8_t *b1, size_t b1len, const uint8_t *b2, size_t b2len)
+{
 	crypto_generichash_state st;
 	const char	*tag = domain_tag[domain];
 
@@ -41,9 +49,11 @@ cairn_sig_digest(uint8_t digest[static CAIRN_DIGEST_BYTES],
 	put_len(&st, alen);
 	if (alen)
 		crypto_generichash_update(&st, a, alen);
-	put_len(&st, blen);
-	if (blen)
-		crypto_generichash_update(&st, b, blen);
+	put_len(&st, b1len + b2len);
+	if (b1len)
+		crypto_generichash_update(&st, b1, b1len);
+	if (b2len)
+		crypto_generichash_update(&st, b2, b2len);
 	crypto_generichash_final(&st, digest, CAIRN_DIGEST_BYTES);
 }
 

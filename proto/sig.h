@@ -66,6 +66,12 @@ void	cairn_sig_digest(uint8_t digest[static CAIRN_DIGEST_BYTES],
 	    enum cairn_domain domain, const uint8_t *a, size_t alen,
 	    const uint8_t *b, size_t blen);
 
+/* The same digest with b given in two parts, b = b1 || b2. */
+void	cairn_sig_digest2(uint8_t digest[static CAIRN_DIGEST_BYTES],
+	    enum cairn_domain domain, const uint8_t *a, size_t alen,
+	    const uint8_t *b1, size_t b1len, const uint8_t *b2,
+	    size_t b2len);
+
 /* Key id: the first 8 bytes of BLAKE2b-256 of a public key. */
 void	cairn_sig_keyid(uint8_t id[static CAIRN_KEY_ID_BYTES],
 	    const uint8_t pk[static 32]);

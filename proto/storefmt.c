@@ -573,14 +573,31 @@ void
 cairn_storefmt_blob_write(uint8_t *dst, const uint8_t *pre, size_t prelen,
     const uint8_t *buf, size_t len)
 {
-	size_t	head = 1 + prelen + 4;
+	struct iovec iov;
 
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	cairn_storefmt_blob_writev(dst, pre, prelen, &iov, 1);
+}
+
+void
+cairn_storefmt_blob_writev(uint8_t *dst, const uint8_t *pre, size_t prelen,
+    const struct iovec *iov, size_t n)
+{
+	size_t	head = 1 + prelen + 4, len = 0, i;
+
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
 	dst[0] = VERSION;
 	if (prelen > 0)
 		memcpy(dst + 1, pre, prelen);
 	put_le(dst + 1 + prelen, len, 4);
-	if (len > 0)
-		memcpy(dst + head, buf, len);
+	for (len = 0, i = 0; i < n; i++) {
+		if (iov[i].iov_len > 0)
+			memcpy(dst + head + len, iov[i].iov_base,
+			    iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
 	cairn_sig_hash(dst + head + len, dst, head + len);
 }
 

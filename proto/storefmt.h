@@ -43,6 +43,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "proto/audit.h"
 #include "proto/error.h"
@@ -218,6 +219,13 @@ size_t	cairn_storefmt_blob_size(size_t prelen, size_t len);
  */
 void	cairn_storefmt_blob_write(uint8_t *dst, const uint8_t *pre,
 	    size_t prelen, const uint8_t *buf, size_t len);
+
+/*
+ * The same with the bytes given in n pieces, one after the other (dst
+ * holds cairn_storefmt_blob_size() of their total).
+ */
+void	cairn_storefmt_blob_writev(uint8_t *dst, const uint8_t *pre,
+	    size_t prelen, const struct iovec *iov, size_t n);
 
 /*
  * Checks a blob whose pre is prelen bytes, copies its pre out to pre, and

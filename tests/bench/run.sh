@@ -157,6 +157,18 @@ rss_kib() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
+# minflt PID: minor page faults of a process so far.
+minflt() {
+	awk '{ print $10 }' "/proc/$1/stat" 2>/dev/null
+}
+
+# map_dirty_kib PID: dirty pages of the process's mapping of data.mdb.
+map_dirty_kib() {
+	awk '/ \/.*data\.mdb$/ { m = 1; next }
+	    /^[0-9a-f]+-[0-9a-f]+ / { m = 0 }
+	    m && /_Dirty:/ { d += $2 } END { print d + 0 }' "/proc/$1/smaps"
+}
+
 json_str() {
 	printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"
 }
@@ -417,18 +429,27 @@ if want memory; then
 		fig idle_rss_receiver "$(kib_to_mib "$r")" MiB
 		[ "$r" -gt "$s" ] && s=$r
 		fig idle_rss "$(kib_to_mib "$s")" MiB
+		p=${PID[$SENDER]}
+		fig idle_rss_anon "$(kib_to_mib "$(rss_kib "$p" RssAnon)")" MiB
+		fig idle_rss_file "$(kib_to_mib "$(rss_kib "$p" RssFile)")" MiB
 		stop $RECEIVER
+		f0=$(minflt "$p")
 		run_load "$LOAD" backlog -s "$(sock $SENDER)" -n "$BACKLOG" \
 		    -d "$BACKLOG_SECONDS" -t "$THREADS" -w "$WINDOW" \
 		    -o "$T/backlog.ids" ||
 			broke "backlog"
 		sleep 1
-		p=${PID[$SENDER]}
 		fig backlog_rss "$(kib_to_mib "$(rss_kib "$p" VmRSS)")" MiB
+		# private memory, and pages of data.mdb mapped (page cache)
 		fig backlog_rss_anon \
 		    "$(kib_to_mib "$(rss_kib "$p" RssAnon)")" MiB
 		fig backlog_rss_file \
 		    "$(kib_to_mib "$(rss_kib "$p" RssFile)")" MiB
+		# page faults while queueing: what the daemon really touched
+		# (each read fault on the map maps up to 16 cached pages)
+		fig backlog_faults "$(( $(minflt "$p") - f0 ))" faults
+		# LMDB maps data.mdb read-only: clean pages the kernel can drop
+		fig backlog_map_dirty "$(map_dirty_kib "$p")" KiB
 		fig backlog_store "$(du -sm "$T/state/$SENDER" | cut -f1)" MiB
 		stop $SENDER
 		if start $SENDER; then

@@ -775,6 +775,141 @@ test_envelope_receipt_batch(void **state)
 	    &clinic.signer, out, outlen), CAIRN_EFIELD);
 }
 
+/*
+ * Sealing in place gives an envelope that opens like any other, with the
+ * hash a receiver computes; opening in place gives back the very bytes
+ * and a payload whose attachments carry no data.
+ */
+static void
+test_envelope_inplace_seal_and_open(void **state)
+{
+	struct cairn_header h;
+	struct cairn_sealed sealed;
+	struct cairn_envelope *e;
+	struct cairn_payload *p = make_request(), *got;
+	uint8_t	*pt, *env, *copy;
+	size_t	 ptlen;
+
+	(void)state;
+	header_init(&h, CAIRN_KIND_REQUEST);
+	assert_int_equal(cairn_payload_encode(p, NOW, &pt, &ptlen), 0);
+	assert_int_equal(cairn_envelope_seal_inplace(&h, pt, ptlen,
+	    &clinic.box, &school.signer, &sealed), 0);
+	assert_int_equal(sealed.len, sealed.prelen + ptlen + sealed.postlen);
+	assert_non_null(env = malloc(sealed.len));
+	memcpy(env, sealed.pre, sealed.prelen);
+	memcpy(env + sealed.prelen, pt, ptlen);
+	memcpy(env + sealed.prelen + ptlen, sealed.post, sealed.postlen);
+	assert_non_null(copy = malloc(sealed.len));
+	memcpy(copy, env, sealed.len);
+
+	assert_int_equal(cairn_envelope_parse(&e, env, sealed.len), 0);
+	assert_memory_equal(cairn_envelope_hash(e), sealed.hash,
+	    CAIRN_HASH_BYTES);
+	assert_int_equal(cairn_envelope_verify(e, &school.sign,
+	    "lerum.elevhalsa"), 0);
+	/* not the bytes it was parsed from */
+	assert_int_equal(cairn_envelope_decrypt_inplace(e, copy,
+	    &clinic.unsealer, NOW, CAIRN_PAYLOAD_META, &got), CAIRN_EINVAL);
+	assert_null(got);
+	assert_int_equal(cairn_envelope_decrypt_inplace(e, env,
+	    &clinic.unsealer, NOW, CAIRN_PAYLOAD_META, &got), 0);
+	assert_memory_equal(env, copy, sealed.len);
+	assert_int_equal(got->kind, CAIRN_KIND_REQUEST);
+	assert_string_equal(got->u.request.subject, "19121212-1212");
+	assert_int_equal(got->nattachments, 1);
+	assert_string_equal(got->attachments[0].name, "plan.txt");
+	assert_int_equal(got->attachments[0].len, 14);
+	assert_null(got->attachments[0].data);
+	cairn_payload_free(got);
+	/* the ordinary way still opens the same bytes, with the data */
+	assert_int_equal(cairn_envelope_decrypt(e, &clinic.unsealer, NOW,
+	    &got), 0);
+	assert_memory_equal(got->attachments[0].data, "elevhälsoplan", 14);
+	cairn_payload_free(got);
+	/* someone else's key: refused, and no plaintext is left behind */
+	assert_int_equal(cairn_envelope_decrypt_inplace(e, env,
+	    &mallory.unsealer, NOW, 0, &got), CAIRN_ENORECIPIENTKEY);
+	assert_null(got);
+	assert_memory_equal(env, copy, sealed.len);
+	cairn_envelope_free(e);
+	free(copy);
+	free(env);
+	free(pt);
+	cairn_payload_free(p);
+}
+
+/* The outer envelope is read strictly: no field twice, none unknown. */
+static void
+test_envelope_outer_fields_strict(void **state)
+{
+	struct cairn_header h;
+	struct cairn_envelope *e;
+	uint8_t	*buf, *big;
+	size_t	 len;
+
+	(void)state;
+	seal(CAIRN_KIND_WITHDRAWAL, &buf, &len, &h);
+	assert_non_null(big = malloc(len + 10));
+	memcpy(big, buf, len);
+	/* signer_key_id again */
+	memcpy(big + len, buf + len - 10, 10);
+	assert_int_equal(cairn_envelope_parse(&e, big, len + 10),
+	    CAIRN_EMALFORMED);
+	/* field 5, a varint */
+	big[len] = 5 << 3;
+	big[len + 1] = 1;
+	assert_int_equal(cairn_envelope_parse(&e, big, len + 2),
+	    CAIRN_EMALFORMED);
+	/* field 4 as a varint */
+	big[len] = 4 << 3;
+	assert_int_equal(cairn_envelope_parse(&e, big, len + 2),
+	    CAIRN_EMALFORMED);
+	/* a length beyond the end */
+	big[len] = 5 << 3 | 2;
+	big[len + 1] = 9;
+	assert_int_equal(cairn_envelope_parse(&e, big, len + 2),
+	    CAIRN_EMALFORMED);
+	/* an 11-byte varint */
+	memset(big + len, 0xff, 10);
+	assert_int_equal(cairn_envelope_parse(&e, big, len + 10),
+	    CAIRN_EMALFORMED);
+	/* a missing field: its length is 0 */
+	assert_int_equal(cairn_envelope_parse(&e, buf, len - 10),
+	    CAIRN_EFIELD);
+	free(big);
+	free(buf);
+}
+
+/* What a daemon seals as the client sent it must carry no unknown field. */
+static void
+test_envelope_payload_strict_unknown_fields(void **state)
+{
+	struct cairn_payload *p = make_request(), *got;
+	uint8_t	*pt, *more;
+	size_t	 ptlen;
+
+	(void)state;
+	assert_int_equal(cairn_payload_encode(p, NOW, &pt, &ptlen), 0);
+	assert_int_equal(cairn_payload_decode_flags(&got, pt, ptlen, NOW,
+	    CAIRN_PAYLOAD_STRICT), 0);
+	cairn_payload_free(got);
+	/* field 15 (varint 1) after the body: unknown at the top */
+	assert_non_null(more = malloc(ptlen + 2));
+	memcpy(more, pt, ptlen);
+	more[ptlen] = 15 << 3;
+	more[ptlen + 1] = 1;
+	assert_int_equal(cairn_payload_decode_flags(&got, more, ptlen + 2,
+	    NOW, 0), 0);
+	cairn_payload_free(got);
+	assert_int_equal(cairn_payload_decode_flags(&got, more, ptlen + 2,
+	    NOW, CAIRN_PAYLOAD_STRICT), CAIRN_EBADPAYLOAD);
+	assert_null(got);
+	free(more);
+	free(pt);
+	cairn_payload_free(p);
+}
+
 static void
 test_envelope_strerror_distinct(void **state)
 {
@@ -832,6 +967,9 @@ main(void)
 		cmocka_unit_test(test_envelope_payload_decode_garbage),
 		cmocka_unit_test(test_envelope_receipt_and_nack),
 		cmocka_unit_test(test_envelope_receipt_batch),
+		cmocka_unit_test(test_envelope_inplace_seal_and_open),
+		cmocka_unit_test(test_envelope_outer_fields_strict),
+		cmocka_unit_test(test_envelope_payload_strict_unknown_fields),
 		cmocka_unit_test(test_envelope_strerror_distinct),
 	};
 
