@@ -147,10 +147,11 @@ workflow_init(struct workflow **out, const struct config *cfg,
 		free(wf);
 		return -ENOMEM;
 	}
-	/* sealing ahead on the other cores, at most three helpers */
+	/* sealing ahead on the other cores: by default at most three */
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if ((rc = pool_init(&wf->pool, ncpu > 4 ? 3 : ncpu > 1 ?
-	    (unsigned)ncpu - 1 : 0)) != 0) {
+	if ((rc = pool_init(&wf->pool, cfg->workers != CONFIG_WORKERS_AUTO ?
+	    cfg->workers : ncpu > 4 ? 3 : ncpu > 1 ? (unsigned)ncpu - 1 :
+	    0)) != 0) {
 		free(wf->pending);
 		free(wf->due);
 		free(wf);

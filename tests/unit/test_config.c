@@ -219,6 +219,7 @@ test_config_full(void **state)
 	    "retry_min = 200ms\n"
 	    "retry_max = 1h\n"
 	    "window = 4096\n"
+	    "workers = 0\n"
 	    "max_message = 1K\n"
 	    "checkpoint_records = 50\n"
 	    "checkpoint_interval = 90s\n"
@@ -244,6 +245,7 @@ test_config_full(void **state)
 	assert_int_equal(conf->retry_min_ms, 200);
 	assert_int_equal(conf->retry_max_ms, 3600 * 1000);
 	assert_int_equal(conf->window, 4096);
+	assert_int_equal(conf->workers, 0);
 	assert_int_equal(conf->max_message_bytes, 1024);
 	assert_int_equal(conf->checkpoint_records, 50);
 	assert_int_equal(conf->checkpoint_seconds, 90);
@@ -279,6 +281,7 @@ test_config_defaults(void **state)
 	assert_int_equal(conf->retry_min_ms, 1000);
 	assert_int_equal(conf->retry_max_ms, 5 * 60 * 1000);
 	assert_int_equal(conf->window, 256);
+	assert_true(conf->workers == CONFIG_WORKERS_AUTO);
 	assert_int_equal(conf->max_message_bytes, 40 * 1024 * 1024);
 	assert_int_equal(conf->checkpoint_records, 1000);
 	assert_int_equal(conf->checkpoint_seconds, 300);
@@ -461,6 +464,8 @@ test_config_errors(void **state)
 		    9, "not a size" },
 		{ "size overflow by suffix", BASE
 		    "map_size = 9999999999999T\n", 9, "out of range (1M..1T)" },
+		{ "workers too many", BASE "workers = 17\n", 9,
+		    "out of range (0..16)" },
 		{ "map_size too small", BASE "map_size = 1023K\n", 9,
 		    "out of range (1M..1T)" },
 		{ "map_size too large", BASE "map_size = 1025G\n", 9,
