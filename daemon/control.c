@@ -331,8 +331,10 @@ handle(struct control *c, struct answer *a, zmq_msg_t *body)
 			deny(c, a, NULL, "you do not hold this function", uid);
 			goto later;
 		}
-		/* filtered by role before the cap, so that "more exist"
-		 * means more this caller may see */
+		/*
+		 * Filtered by role before the cap, so that "more exist"
+		 * means more that this caller may see.
+		 */
 		rc = workflow_list(c->wf, req->command, &roles, req->function,
 		    req->limit, &a->rep.infos, &a->rep.ninfos,
 		    &a->rep.truncated);
