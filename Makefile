@@ -259,8 +259,8 @@ check-integration: build
 
 # The fault suite (tests/faults/): kills, stops, failed fsync and writes,
 # full map and disk, partition and loss, corruption.  The short tier runs
-# with check; `make faults` runs the long one (about an hour) and closes
-# with the counts.
+# with check; `make faults` runs the long one (about 20 minutes, and the
+# one-hour soak; SKIP=t_soak leaves it out) and closes with the counts.
 check-faults: build
 	@if [ -z "$(T)" ] && [ -x tests/faults/run.sh ]; then \
 		B=$(B) SANITIZE=$(SANITIZE) TIER=short tests/faults/run.sh; \

@@ -39,6 +39,7 @@ struct cairn_client {
 	size_t	 pending, tags_cap;
 	char	 endpoint[ENDPOINT_MAX];
 	char	 error[sizeof(((struct cairn_ctl_reply *)0)->error)];
+	bool	 truncated;
 };
 
 static int	 sock_open(struct cairn_client *);
@@ -181,6 +182,12 @@ cairn_client_error(const struct cairn_client *c)
 	return c->error;
 }
 
+bool
+cairn_client_truncated(const struct cairn_client *c)
+{
+	return c->truncated;
+}
+
 /* ZeroMQ owns the request once sent; this is how it gives it back. */
 static void
 wipe_free(void *data, void *hint)
@@ -298,6 +305,7 @@ call(struct cairn_client *c, const struct cairn_ctl_request *req,
 	int	rc;
 
 	c->error[0] = '\0';
+	c->truncated = false;
 	if ((rc = exchange(c, req, rep)) != 0)
 		return rc;
 	if (rep->code != 0) {
@@ -394,6 +402,7 @@ cairn_client_submit(struct cairn_client *c, const char *from_function,
 
 	memset(msg_id, 0, CAIRN_MSG_ID_BYTES);
 	c->error[0] = '\0';
+	c->truncated = false;
 	if ((rc = submit_request(from_function, to_address, p, in_reply_to,
 	    ttl_s, &req)) != 0)
 		return rc;
@@ -524,6 +533,7 @@ cairn_client_reply(struct cairn_client *c,
 
 	memset(msg_id, 0, CAIRN_MSG_ID_BYTES);
 	c->error[0] = '\0';
+	c->truncated = false;
 	if (p == NULL)
 		return CAIRN_EINVAL;
 	if ((ref = payload_request_id(p)) == NULL)
@@ -565,6 +575,7 @@ cairn_client_list(struct cairn_client *c, enum cairn_ctl_command which,
 	*out = NULL;
 	*n = 0;
 	c->error[0] = '\0';
+	c->truncated = false;
 	if (which != CAIRN_CTL_OUTBOX && which != CAIRN_CTL_INBOX)
 		return CAIRN_EINVAL;
 	memset(&req, 0, sizeof(req));
@@ -579,6 +590,7 @@ cairn_client_list(struct cairn_client *c, enum cairn_ctl_command which,
 		return rc;
 	*out = rep.infos;
 	*n = rep.ninfos;
+	c->truncated = rep.truncated;
 	rep.infos = NULL;
 	rep.ninfos = 0;
 	cairn_ctl_reply_clear(&rep);
@@ -598,6 +610,7 @@ cairn_client_cases(struct cairn_client *c, enum cairn_ctl_command which,
 	*out = NULL;
 	*n = 0;
 	c->error[0] = '\0';
+	c->truncated = false;
 	if (which != CAIRN_CTL_CASES && which != CAIRN_CTL_OVERDUE)
 		return CAIRN_EINVAL;
 	memset(&req, 0, sizeof(req));
@@ -625,6 +638,7 @@ cairn_client_cases(struct cairn_client *c, enum cairn_ctl_command which,
 	}
 	*out = rep.cases;
 	*n = rep.ncases;
+	c->truncated = rep.truncated;
 	rep.cases = NULL;
 	rep.ncases = 0;
 	cairn_ctl_reply_clear(&rep);

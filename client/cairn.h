@@ -75,6 +75,15 @@ void	cairn_client_close(struct cairn_client *c);
 const char *cairn_client_error(const struct cairn_client *c);
 
 /*
+ * Whether the last cairn_client_list() or cairn_client_cases() came back
+ * cut off: the daemon sends at most CAIRN_CTL_LIST_MAX entries, and more
+ * entries that the caller may see matched.  false after any other call
+ * and after a failed one.  A caller that shows or counts the list should
+ * say that it is incomplete (and narrow it, e.g. by function).
+ */
+bool	cairn_client_truncated(const struct cairn_client *c);
+
+/*
  * Submits a message: from_function is the local function that sends (the
  * daemon checks that the caller may send as it), to_address the
  * recipient's functional address "ORG/FUNCTION", p the payload,
@@ -170,7 +179,8 @@ int	cairn_client_status(struct cairn_client *c,
  * Lists the outbox (which = CAIRN_CTL_OUTBOX) or the inbox
  * (CAIRN_CTL_INBOX), of one local function or, when function is NULL or
  * "", of every function the caller may see.  At most CAIRN_CTL_LIST_MAX
- * entries, in the daemon's order.  *out is malloc'ed (NULL when *n is 0);
+ * entries, in the daemon's order (by message id); when more exist,
+ * cairn_client_truncated() says so.  *out is malloc'ed (NULL when *n is 0);
  * free it with free().
  * Returns 0, CAIRN_EINVAL (which), CAIRN_EFUNCTION (function),
  * CAIRN_ETIMEOUT, CAIRN_EPROTO, -ENOMEM, -errno, or the daemon's refusal.
@@ -186,7 +196,8 @@ int	cairn_client_list(struct cairn_client *c,
  * function NULL or "" means every function the caller may see; state
  * (CAIRN_CTL_CASES only) NULL or "" means every state, else one state
  * name in capitals such as "DELIVERED".  At most CAIRN_CTL_LIST_MAX
- * entries, in the daemon's order.  *out is malloc'ed (NULL when *n is 0);
+ * entries, in the daemon's order; when more exist,
+ * cairn_client_truncated() says so.  *out is malloc'ed (NULL when *n is 0);
  * free it with free().  Cases carry metadata only, no personal data.
  * Returns 0, CAIRN_EINVAL (which, or a state that is not 1 to
  * CAIRN_STATE_MAX - 1 capital letters, or a state with

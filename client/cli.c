@@ -899,6 +899,21 @@ out:
 
 /* ---- outbox, inbox ------------------------------------------------------- */
 
+/*
+ * A listing cut off at the daemon's cap says so on stderr, so that the
+ * table and the JSON array on stdout keep their shape.
+ */
+static void
+note_truncated(struct cairn_client *c, const char *cmd, size_t n,
+    const char *what, const char *narrow)
+{
+	if (!cairn_client_truncated(c))
+		return;
+	fprintf(stderr, "%s: %s: showing the first %zu %s (in id order); "
+	    "more exist: a listing stops at %d, narrow it with %s\n",
+	    CLI_PROG, cmd, n, what, CAIRN_CTL_LIST_MAX, narrow);
+}
+
 static int
 list(int argc, char **argv, const struct global *g,
     enum cairn_ctl_command which)
@@ -956,6 +971,7 @@ list(int argc, char **argv, const struct global *g,
 			}
 		}
 		ret = print_json(arr);
+		note_truncated(c, cmd, n, "messages", "--function");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -985,6 +1001,7 @@ list(int argc, char **argv, const struct global *g,
 		    cairn_kind_name(in->kind), w_addr, addrs[1], w_state,
 		    in->state, in->attempts, t);
 	}
+	note_truncated(c, cmd, n, "messages", "--function");
 	ret = 0;
 out:
 	free(infos);
@@ -1704,6 +1721,8 @@ list_cases(int argc, char **argv, const struct global *g,
 			}
 		}
 		ret = print_json(arr);
+		note_truncated(c, cmd, n, "cases",
+		    is_cases ? "--function or --state" : "--function");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -1731,6 +1750,8 @@ list_cases(int argc, char **argv, const struct global *g,
 		    k->due[0] != '\0' ? k->due : "-",
 		    k->contact_by[0] != '\0' ? k->contact_by : "-");
 	}
+	note_truncated(c, cmd, n, "cases",
+	    is_cases ? "--function or --state" : "--function");
 	ret = 0;
 out:
 	free(cases);

@@ -241,33 +241,6 @@ deny(struct control *c, struct answer *a, const uint8_t *msg_id,
 	    NULL, CAIRN_EDENIED, uid);
 }
 
-/* Drops list entries of functions the caller may not see. */
-static void
-filter_infos(const struct access_roles *r, struct cairn_ctl_reply *rep)
-{
-	size_t	i, k = 0;
-	const char *fn;
-
-	for (i = 0; i < rep->ninfos; i++) {
-		fn = rep->infos[i].outgoing ? rep->infos[i].from_function :
-		    rep->infos[i].to_function;
-		if (access_may_see(r, fn))
-			rep->infos[k++] = rep->infos[i];
-	}
-	rep->ninfos = k;
-}
-
-static void
-filter_cases(const struct access_roles *r, struct cairn_ctl_reply *rep)
-{
-	size_t	i, k = 0;
-
-	for (i = 0; i < rep->ncases; i++)
-		if (access_may_see(r, rep->cases[i].function))
-			rep->cases[k++] = rep->cases[i];
-	rep->ncases = k;
-}
-
 static void
 handle(struct control *c, struct slot *sl, struct submit_prep *sp)
 {
@@ -376,11 +349,15 @@ handle(struct control *c, struct slot *sl, struct submit_prep *sp)
 			deny(c, a, NULL, "you do not hold this function", uid);
 			goto later;
 		}
-		rc = workflow_list(c->wf, req->command, req->function,
-		    req->limit, &a->rep.infos, &a->rep.ninfos);
+		/*
+		 * Filtered by role before the cap, so that "more exist"
+		 * means more that this caller may see.
+		 */
+		rc = workflow_list(c->wf, req->command, &roles, req->function,
+		    req->limit, &a->rep.infos, &a->rep.ninfos,
+		    &a->rep.truncated);
 		if (rc != 0)
 			set_error(&a->rep, rc, NULL);
-		filter_infos(&roles, &a->rep);
 		goto now;
 	case CAIRN_CTL_CASES:
 	case CAIRN_CTL_OVERDUE:
@@ -390,11 +367,10 @@ handle(struct control *c, struct slot *sl, struct submit_prep *sp)
 			goto later;
 		}
 		rc = workflow_cases(c->wf, req->command == CAIRN_CTL_OVERDUE,
-		    req->function, req->state, &a->rep.cases,
-		    &a->rep.ncases);
+		    &roles, req->function, req->state, &a->rep.cases,
+		    &a->rep.ncases, &a->rep.truncated);
 		if (rc != 0)
 			set_error(&a->rep, rc, NULL);
-		filter_cases(&roles, &a->rep);
 		goto now;
 	default:
 		set_error(&a->rep, CAIRN_EPROTO, NULL);

@@ -797,12 +797,14 @@ case_info(struct cairn_ctl_case *ci, const struct store_case *c, int64_t now)
 }
 
 struct cases_ctx {
+	const struct access_roles *roles;
 	const char		*function;
 	const char		*state;
 	int			 overdue;
 	int64_t			 now;
 	struct cairn_ctl_case	*cases;
 	size_t			 n, cap;
+	bool			 truncated;
 };
 
 static int
@@ -815,13 +817,17 @@ cases_visit(void *arg, const struct store_case *c)
 	if (x->function != NULL && x->function[0] != '\0' &&
 	    strcmp(x->function, c->function) != 0)
 		return 0;
+	if (x->roles != NULL && !access_may_see(x->roles, c->function))
+		return 0;
 	if (x->overdue && strcmp(st, "OVERDUE") != 0)
 		return 0;
 	if (x->state != NULL && x->state[0] != '\0' &&
 	    strcmp(x->state, st) != 0)
 		return 0;
-	if (x->n == CAIRN_CTL_LIST_MAX)
+	if (x->n == CAIRN_CTL_LIST_MAX) {
+		x->truncated = true;
 		return 1;
+	}
 	if (x->n == x->cap) {
 		x->cap = x->cap ? x->cap * 2 : 64;
 		if ((nc = reallocarray(x->cases, x->cap, sizeof(*nc))) == NULL)
@@ -833,13 +839,16 @@ cases_visit(void *arg, const struct store_case *c)
 }
 
 int
-workflow_cases(struct workflow *wf, int overdue, const char *function,
-    const char *state, struct cairn_ctl_case **cases, size_t *n)
+workflow_cases(struct workflow *wf, int overdue,
+    const struct access_roles *roles, const char *function,
+    const char *state, struct cairn_ctl_case **cases, size_t *n,
+    bool *truncated)
 {
 	struct cases_ctx x;
 	int	rc;
 
 	memset(&x, 0, sizeof(x));
+	x.roles = roles;
 	x.function = function;
 	x.state = state;
 	x.overdue = overdue;
@@ -850,6 +859,7 @@ workflow_cases(struct workflow *wf, int overdue, const char *function,
 	}
 	*cases = x.cases;
 	*n = x.n;
+	*truncated = x.truncated;
 	return 0;
 }
 
@@ -2033,9 +2043,11 @@ workflow_status(struct workflow *wf, const uint8_t id[static CAIRN_MSG_ID_BYTES]
 
 struct list_ctx {
 	struct workflow		*wf;
+	const struct access_roles *roles;
 	const char		*function;
 	struct cairn_ctl_info	*infos;
 	size_t			 n, limit;
+	bool			 truncated;
 	int			 rc;
 };
 
@@ -2047,8 +2059,12 @@ list_out(void *arg, const struct store_out *o)
 	if (c->function != NULL && c->function[0] != '\0' &&
 	    strcmp(c->function, o->from_function) != 0)
 		return 0;
-	if (c->n == c->limit)
+	if (c->roles != NULL && !access_may_see(c->roles, o->from_function))
+		return 0;
+	if (c->n == c->limit) {
+		c->truncated = true;
 		return 1;
+	}
 	info_from_out(&c->infos[c->n++], o, c->wf->cfg->org);
 	return 0;
 }
@@ -2061,22 +2077,27 @@ list_in(void *arg, const struct store_in *m)
 	if (c->function != NULL && c->function[0] != '\0' &&
 	    strcmp(c->function, m->to_function) != 0)
 		return 0;
-	if (c->n == c->limit)
+	if (c->roles != NULL && !access_may_see(c->roles, m->to_function))
+		return 0;
+	if (c->n == c->limit) {
+		c->truncated = true;
 		return 1;
+	}
 	info_from_in(&c->infos[c->n++], m, c->wf->cfg->org);
 	return 0;
 }
 
 int
 workflow_list(struct workflow *wf, enum cairn_ctl_command which,
-    const char *function, size_t limit, struct cairn_ctl_info **infos,
-    size_t *n)
+    const struct access_roles *roles, const char *function, size_t limit,
+    struct cairn_ctl_info **infos, size_t *n, bool *truncated)
 {
 	struct list_ctx c;
 	int	rc;
 
 	memset(&c, 0, sizeof(c));
 	c.wf = wf;
+	c.roles = roles;
 	c.function = function;
 	c.limit = limit == 0 || limit > CAIRN_CTL_LIST_MAX ?
 	    CAIRN_CTL_LIST_MAX : limit;
@@ -2092,6 +2113,7 @@ workflow_list(struct workflow *wf, enum cairn_ctl_command which,
 	}
 	*infos = c.infos;
 	*n = c.n;
+	*truncated = c.truncated;
 	return 0;
 }
 

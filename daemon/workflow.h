@@ -152,17 +152,29 @@ int	workflow_timeout(struct workflow *wf, int max_ms);
 int	workflow_status(struct workflow *wf,
 	    const uint8_t id[static CAIRN_MSG_ID_BYTES],
 	    struct cairn_ctl_info *info) CAIRN_MUSTCHECK;
+
+/*
+ * Lists the outbox or the inbox (which), of one function when not
+ * NULL/"" and only of functions roles may see (all when roles is NULL),
+ * at most limit entries (0 or over CAIRN_CTL_LIST_MAX: CAIRN_CTL_LIST_MAX)
+ * in key order.  *infos is malloc'ed; *truncated says whether more
+ * entries matched than were listed.
+ */
 int	workflow_list(struct workflow *wf, enum cairn_ctl_command which,
-	    const char *function, size_t limit, struct cairn_ctl_info **infos,
-	    size_t *n) CAIRN_MUSTCHECK;
+	    const struct access_roles *roles, const char *function,
+	    size_t limit, struct cairn_ctl_info **infos, size_t *n,
+	    bool *truncated) CAIRN_MUSTCHECK;
 
 /*
  * Lists cases (overdue: only those past due), filtered by our function
- * and displayed state when not NULL/"".  *cases is malloc'ed.
+ * and displayed state when not NULL/"" and by what roles may see (all
+ * when NULL), at most CAIRN_CTL_LIST_MAX.  *cases is malloc'ed;
+ * *truncated says whether more cases matched than were listed.
  */
-int	workflow_cases(struct workflow *wf, int overdue, const char *function,
-	    const char *state, struct cairn_ctl_case **cases, size_t *n)
-	    CAIRN_MUSTCHECK;
+int	workflow_cases(struct workflow *wf, int overdue,
+	    const struct access_roles *roles, const char *function,
+	    const char *state, struct cairn_ctl_case **cases, size_t *n,
+	    bool *truncated) CAIRN_MUSTCHECK;
 
 /*
  * Operational figures (cairn stats).  stats->peers is malloc'ed.

@@ -889,6 +889,7 @@ cairn_ctl_reply_encode(const struct cairn_ctl_reply *rep, uint8_t **out,
 	cr.tag = rep->tag;
 	cr.code = rep->code;
 	cr.error = (char *)rep->error;
+	cr.truncated = rep->truncated;
 	if (memcmp(rep->msg_id, zero_id, sizeof(zero_id)) != 0) {
 		cr.msg_id.data = (uint8_t *)rep->msg_id;
 		cr.msg_id.len = CAIRN_MSG_ID_BYTES;
@@ -1236,6 +1237,7 @@ cairn_ctl_reply_decode(struct cairn_ctl_reply *rep, const uint8_t *buf,
 	rep->tag = pb->tag;
 	rep->code = pb->code;
 	(void)copy_str(rep->error, sizeof(rep->error), err);
+	rep->truncated = pb->truncated;
 	if (pb->msg_id.len != 0 && cairn_pb_exact(rep->msg_id, &pb->msg_id,
 	    CAIRN_MSG_ID_BYTES) != 0) {
 		rc = CAIRN_EFIELD;

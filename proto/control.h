@@ -210,6 +210,7 @@ struct cairn_ctl_reply {
 	struct cairn_ctl_stats stats;
 	bool		 has_audit;	/* audit */
 	struct cairn_ctl_audit audit;
+	bool		 truncated;	/* lists: more exist than were sent */
 };
 
 /* A decoded request; owns the storage its payload pointer points into. */

@@ -5,7 +5,8 @@
 # faults) and ends with the line "N passed, N failed, N skipped" after a
 # closing report of the counts: kills survived, messages lost and
 # duplicated, bad inputs tried and rejected.
-#   B=build TIER=short|long tests/faults/run.sh      ONLY=t_name runs one
+#   B=build TIER=short|long tests/faults/run.sh      ONLY=t_name runs one,
+#   SKIP="t_a t_b" leaves those out
 # A test that exits 77 is skipped (e.g. one that needs root).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,9 +27,17 @@ echo "faults: tier $TIER"
 for t in "$here"/t_*.sh; do
 	name=$(basename "$t" .sh)
 	[ -n "${ONLY:-}" ] && [ "$name" != "$ONLY" ] && continue
+	case " ${SKIP:-} " in *" $name "*) continue ;; esac
 	start=$(date +%s)
-	# a hung scenario fails rather than stalling the suite
-	out=$(timeout -k 10 "$limit" bash "$t" 2>&1)
+	# a hung scenario fails rather than stalling the suite; the soak
+	# runs for SOAK_SECONDS on top of its setup and checks
+	this=$limit
+	if [ "$name" = t_soak ]; then
+		if [ "$TIER" = long ]; then soak=${SOAK_SECONDS:-3600}
+		else soak=${SOAK_SECONDS:-40}; fi
+		this=$((limit + soak))
+	fi
+	out=$(timeout -k 10 "$this" bash "$t" 2>&1)
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then
@@ -38,7 +47,8 @@ for t in "$here"/t_*.sh; do
 			printf '%s\n' "$out" | sed 's/^/    /'
 		else
 			# the checker's counts, and a few figures
-			printf '%s\n' "$out" | grep -E "accepted=[0-9]|trials:" |
+			printf '%s\n' "$out" |
+				grep -E "accepted=[0-9]|trials:|^soak:|^judged" |
 				sed 's/^/    /'
 		fi
 	elif [ $rc -eq 77 ]; then
@@ -48,7 +58,7 @@ for t in "$here"/t_*.sh; do
 		fail=$((fail + 1))
 		failed="$failed $name"
 		[ $rc -eq 124 ] && out="$out
-timed out after ${limit}s"
+timed out after ${this}s"
 		echo "FAIL $name (${secs}s)"
 		printf '%s\n' "$out" | sed 's/^/    /' | tail -n 80
 	fi

@@ -9,7 +9,9 @@
  *
  *   peertool seal -k SECRET -b BOOK -F FEDPUB -f ORG/FN -t ORG/FN
  *       [-e TTL_MS] [-s SIGNER_SECRET] -o OUT
- *   peertool send -k SECRET -b BOOK -F FEDPUB -p PEER_ORG [-w MS] FILE
+ *   peertool send -k SECRET -b BOOK -F FEDPUB -p PEER_ORG [-w MS] [-d] FILE
+ *       (-d: print "dropped" when the daemon closes the connection before
+ *       it answers, instead of waiting for the timeout)
  *   peertool knock -p ENDPOINT -P SERVER_CURVE_ORG -b BOOK -F FEDPUB FILE
  *       (a fresh CURVE key that no book lists)
  */
@@ -162,10 +164,12 @@ do_seal(int argc, char **argv)
 static int
 exchange(const uint8_t *cpk, const uint8_t *csk, const uint8_t *spk,
     const char *endpoint, const uint8_t *buf, size_t len, int wait_ms,
-    const struct cairn_book *b, const char *peer)
+    const struct cairn_book *b, const char *peer, int dropped)
 {
 	void	*ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_DEALER);
-	zmq_pollitem_t it;
+	void	*mon = NULL;
+	zmq_pollitem_t it[2];
+	zmq_msg_t ev;
 	struct cairn_reply_msg *m;
 	struct cairn_reply r;
 	const struct cairn_org *o;
@@ -177,13 +181,28 @@ exchange(const uint8_t *cpk, const uint8_t *csk, const uint8_t *spk,
 	zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, spk, 32);
 	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, cpk, 32);
 	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, csk, 32);
+	if (dropped && (zmq_socket_monitor(s, "inproc://peertool-mon",
+	    ZMQ_EVENT_DISCONNECTED) != 0 ||
+	    (mon = zmq_socket(ctx, ZMQ_PAIR)) == NULL ||
+	    zmq_connect(mon, "inproc://peertool-mon") != 0))
+		errx(1, "monitor: %s", zmq_strerror(errno));
 	if (zmq_connect(s, endpoint) != 0)
 		errx(1, "connect %s: %s", endpoint, zmq_strerror(errno));
 	zmq_send(s, buf, len, 0);
-	it = (zmq_pollitem_t){ .socket = s, .events = ZMQ_POLLIN };
-	if (zmq_poll(&it, 1, wait_ms) <= 0) {
+	it[0] = (zmq_pollitem_t){ .socket = s, .events = ZMQ_POLLIN };
+	it[1] = (zmq_pollitem_t){ .socket = mon, .events = ZMQ_POLLIN };
+	if (zmq_poll(it, mon != NULL ? 2 : 1, wait_ms) <= 0) {
 		printf("timeout\n");
 		rc = 3;
+		goto out;
+	}
+	if (!(it[0].revents & ZMQ_POLLIN)) {
+		/* the only event asked for: the daemon closed the connection */
+		zmq_msg_init(&ev);
+		(void)zmq_msg_recv(&ev, mon, 0);
+		zmq_msg_close(&ev);
+		printf("dropped\n");
+		rc = 4;
 		goto out;
 	}
 	n = zmq_recv(s, rep, sizeof(rep), 0);
@@ -200,6 +219,10 @@ exchange(const uint8_t *cpk, const uint8_t *csk, const uint8_t *spk,
 		printf("nack %s\n", cairn_nack_reason_name(r.reason));
 	rc = 0;
 out:
+	if (mon != NULL) {
+		zmq_socket_monitor(s, NULL, 0);
+		zmq_close(mon);
+	}
 	zmq_close(s);
 	zmq_ctx_term(ctx);
 	return rc;
@@ -214,15 +237,16 @@ do_send(int argc, char **argv, int knock)
 	const char *key = NULL, *book = NULL, *fed = NULL, *peer = NULL;
 	uint8_t	 cpk[32], csk[32], *buf;
 	size_t	 len;
-	int	 ch, rc, wait_ms = 3000;
+	int	 ch, rc, wait_ms = 3000, dropped = 0;
 
-	while ((ch = getopt(argc, argv, "k:b:F:p:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "k:b:F:p:w:d")) != -1) {
 		switch (ch) {
 		case 'k': key = optarg; break;
 		case 'b': book = optarg; break;
 		case 'F': fed = optarg; break;
 		case 'p': peer = optarg; break;
 		case 'w': wait_ms = atoi(optarg); break;
+		case 'd': dropped = 1; break;
 		default: return 2;
 		}
 	}
@@ -242,7 +266,7 @@ do_send(int argc, char **argv, int knock)
 	}
 	buf = slurp(argv[optind], &len);
 	rc = exchange(cpk, csk, o->curve_pk, o->endpoint, buf, len, wait_ms,
-	    b, peer);
+	    b, peer, dropped);
 	sodium_memzero(csk, sizeof(csk));
 	free(buf);
 	cairn_book_free(b);

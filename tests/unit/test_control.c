@@ -499,6 +499,7 @@ reply_roundtrip(const struct cairn_ctl_reply *in)
 	assert_int_equal(out.payload_len, in->payload_len);
 	if (in->payload_len)
 		assert_memory_equal(out.payload, in->payload, in->payload_len);
+	assert_int_equal(out.truncated, in->truncated);
 	cairn_ctl_reply_clear(&out);
 	assert_null(out.infos);
 	assert_null(out.cases);
@@ -546,6 +547,12 @@ test_control_reply_roundtrip(void **state)
 	infos[2].receipt_ms = 1795000001234LL;
 	rep.ninfos = 3;
 	reply_roundtrip(&rep);
+	/* a list cut off at the cap, and an empty one that says so */
+	rep.truncated = true;
+	reply_roundtrip(&rep);
+	rep.ninfos = 0;
+	reply_roundtrip(&rep);
+	rep.truncated = false;
 	/* show */
 	randombytes_buf(payload, sizeof(payload));
 	rep.ninfos = 1;
@@ -1572,6 +1579,7 @@ fake_answer(struct fake *f, const struct cairn_ctl_request *req,
 		}
 		rep->infos = infos;
 		rep->ninfos = 3;
+		rep->truncated = strcmp(req->function, "many") == 0;
 		break;
 	case CAIRN_CTL_CASES:
 	case CAIRN_CTL_OVERDUE:
@@ -1591,6 +1599,7 @@ fake_answer(struct fake *f, const struct cairn_ctl_request *req,
 		}
 		rep->cases = cases;
 		rep->ncases = 2;
+		rep->truncated = strcmp(req->function, "many") == 0;
 		break;
 	default:
 		break;
@@ -1792,7 +1801,16 @@ test_control_client_roundtrip(void **state)
 	assert_true(list[2].outgoing);
 	assert_int_equal(list[2].msg_id[0], 2);
 	assert_string_equal(f->last_function, "");
+	assert_false(cairn_client_truncated(c));
 	free(list);
+	/* more exist than were sent: said until the next call */
+	assert_int_equal(cairn_client_list(c, CAIRN_CTL_OUTBOX, "many", &list,
+	    &n), 0);
+	assert_int_equal(n, 3);
+	assert_true(cairn_client_truncated(c));
+	free(list);
+	assert_int_equal(cairn_client_ping(c), 0);
+	assert_false(cairn_client_truncated(c));
 	assert_int_equal(cairn_client_list(c, CAIRN_CTL_INBOX, "konsultation",
 	    &list, &n), 0);
 	assert_int_equal(n, 3);
@@ -1810,7 +1828,7 @@ test_control_client_roundtrip(void **state)
 	cairn_payload_free(got);
 	assert_int_equal(cairn_client_show(c, ID_A, NULL, &got), 0);
 	cairn_payload_free(got);
-	assert_int_equal(atomic_load(&f->requests), 7);
+	assert_int_equal(atomic_load(&f->requests), 9);
 	cairn_client_close(c);
 	cairn_client_close(NULL);
 }
@@ -2095,8 +2113,18 @@ test_control_client_cases(void **state)
 	assert_int_equal(f->last_command, CAIRN_CTL_OVERDUE);
 	assert_int_equal(n, 2);
 	assert_string_equal(cases[1].state, "OVERDUE");
+	assert_false(cairn_client_truncated(c));
 	free(cases);
 	assert_int_equal(atomic_load(&f->requests), 3);
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_OVERDUE, "many", NULL,
+	    &cases, &n), 0);
+	assert_true(cairn_client_truncated(c));
+	free(cases);
+	/* a call refused here forgets it too */
+	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_CASES, "Bad", NULL,
+	    &cases, &n), CAIRN_EFUNCTION);
+	assert_false(cairn_client_truncated(c));
+	assert_int_equal(atomic_load(&f->requests), 4);
 
 	/* Refused here, before anything is sent. */
 	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_INBOX, NULL, NULL,
@@ -2111,7 +2139,7 @@ test_control_client_cases(void **state)
 	    "ABCDEFGHIJKLMNOP", &cases, &n), CAIRN_EINVAL);
 	assert_int_equal(cairn_client_cases(c, CAIRN_CTL_OVERDUE, NULL,
 	    "OVERDUE", &cases, &n), CAIRN_EINVAL);
-	assert_int_equal(atomic_load(&f->requests), 3);
+	assert_int_equal(atomic_load(&f->requests), 4);
 
 	/* Refused by the daemon; answered with messages instead of cases. */
 	atomic_store(&f->mode, FAKE_REFUSE);
