@@ -13,14 +13,17 @@
  *
  * What to keep and when is for the workflow to decide, not this file.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,6 +398,186 @@ out:
 }
 
 /*
+ * LMDB 0.9's page layout (its mdb.c), read here to find damage that
+ * reads survive but writes would not: a read follows only the nodes it
+ * looks at, while a write copies and moves them by the sizes their
+ * headers claim, and LMDB trusts those.  A branch or leaf page: page
+ * number (8 bytes), pad, flags, lower and upper bound of its free space
+ * (2 each), then the offsets of its nodes; a node: data size (or child
+ * page number) in two 16-bit halves, flags (on a branch: the page
+ * number's top bits), key size, key, data (or an overflow page number).
+ */
+#define LP_HDR		16
+#define LP_BRANCH	0x01
+#define LP_LEAF		0x02
+#define LP_OVERFLOW	0x04
+#define LN_HDR		8
+#define LN_BIGDATA	0x01
+#define LN_SUBDATA	0x02
+#define LN_DUPDATA	0x04
+#define LMDB_DB_BYTES	48	/* a named database's record in the main one */
+#define LMDB_DB_ROOT	40	/* its root page number in it */
+
+struct walk {
+	const uint8_t	*map;
+	size_t		 psize;
+	uint64_t	 npages;	/* in the file */
+	uint8_t		*seen;		/* a bit per page */
+};
+
+static uint16_t
+le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int	 i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Marks pages [pgno, pgno + n) as used; 1 if one is out of the file or
+ * already used elsewhere (a tree that reaches a page twice is damaged). */
+static int
+walk_claim(struct walk *w, uint64_t pgno, uint64_t n)
+{
+	uint64_t i;
+
+	if (pgno < 2 || n == 0 || pgno >= w->npages || n > w->npages - pgno)
+		return 1;
+	for (i = pgno; i < pgno + n; i++) {
+		if (w->seen[i / 8] & (1u << (i % 8)))
+			return 1;
+		w->seen[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	return 0;
+}
+
+/* 0 if the tree under pgno is sound as far as its layout goes. */
+static int
+walk_page(struct walk *w, uint64_t pgno, int depth)
+{
+	const uint8_t *p, *node, *ov;
+	uint64_t child, ovpg, need;
+	uint32_t dsize;
+	uint16_t flags, lower, upper, n, i, ptr, nflags, ksize;
+
+	if (depth > 32 || walk_claim(w, pgno, 1))
+		return 1;
+	p = w->map + pgno * w->psize;
+	flags = le16(p + 10);
+	lower = le16(p + 12);
+	upper = le16(p + 14);
+	if (le64(p) != pgno || (flags & (LP_BRANCH | LP_LEAF)) == 0 ||
+	    (flags & LP_BRANCH && flags & LP_LEAF) || lower < LP_HDR ||
+	    (lower & 1) || lower > upper || upper > w->psize)
+		return 1;
+	n = (uint16_t)((lower - LP_HDR) / 2);
+	if ((flags & LP_BRANCH) && n == 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		ptr = le16(p + LP_HDR + 2 * i);
+		if (ptr < upper || (ptr & 1) || ptr > w->psize - LN_HDR)
+			return 1;
+		node = p + ptr;
+		nflags = le16(node + 4);
+		ksize = le16(node + 6);
+		if ((size_t)ptr + LN_HDR + ksize > w->psize)
+			return 1;
+		if (flags & LP_BRANCH) {
+			child = (uint64_t)le16(node) |
+			    (uint64_t)le16(node + 2) << 16 |
+			    (uint64_t)nflags << 32;
+			if (walk_page(w, child, depth + 1) != 0)
+				return 1;
+			continue;
+		}
+		dsize = (uint32_t)le16(node) | (uint32_t)le16(node + 2) << 16;
+		/* cairn's databases hold plain records, no duplicates */
+		if (nflags & (LN_SUBDATA | LN_DUPDATA))
+			return 1;
+		if (!(nflags & LN_BIGDATA)) {
+			if ((size_t)ptr + LN_HDR + ksize + dsize > w->psize)
+				return 1;
+			continue;
+		}
+		if ((size_t)ptr + LN_HDR + ksize + 8 > w->psize)
+			return 1;
+		ovpg = le64(node + LN_HDR + ksize);
+		if (ovpg < 2 || ovpg >= w->npages)
+			return 1;
+		ov = w->map + ovpg * w->psize;
+		need = ((uint64_t)dsize + LP_HDR + w->psize - 1) / w->psize;
+		if (le64(ov) != ovpg || !(le16(ov + 10) & LP_OVERFLOW) ||
+		    (uint64_t)(ov[12] | ov[13] << 8 | ov[14] << 16 |
+		    (uint64_t)ov[15] << 24) != need ||
+		    walk_claim(w, ovpg, need))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Checks the layout of every page of every tree of cairn's databases
+ * (t: a read transaction on env).  Returns 0, or 1 for damage.
+ */
+static int
+walk_trees(MDB_env *env, MDB_txn *t, const char *dir)
+{
+	struct walk	 w;
+	struct stat	 sb;
+	MDB_stat	 ms;
+	MDB_dbi		 main;
+	MDB_val		 k, v;
+	char		 path[PATH_MAX];
+	void		*map = MAP_FAILED;
+	int		 fd = -1, i, bad = 1;
+
+	memset(&w, 0, sizeof(w));
+	if (snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
+	    (int)sizeof(path) || mdb_env_stat(env, &ms) != 0 ||
+	    mdb_dbi_open(t, NULL, 0, &main) != 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) != 0 || ms.ms_psize < 512)
+		goto out;
+	w.psize = ms.ms_psize;
+	w.npages = (uint64_t)sb.st_size / w.psize;
+	if (w.npages < 2 || (map = mmap(NULL, (size_t)sb.st_size, PROT_READ,
+	    MAP_SHARED, fd, 0)) == MAP_FAILED ||
+	    (w.seen = calloc(w.npages / 8 + 1, 1)) == NULL)
+		goto out;
+	w.map = map;
+	for (i = 0; i < DB_COUNT; i++) {
+		k.mv_data = (void *)cairn_storefmt_db_name(i);
+		k.mv_size = strlen(k.mv_data);
+		if (mdb_get(t, main, &k, &v) != 0)
+			continue;	/* not created yet */
+		if (v.mv_size != LMDB_DB_BYTES)
+			goto out;
+		if (le64((const uint8_t *)v.mv_data + LMDB_DB_ROOT) ==
+		    UINT64_MAX)
+			continue;	/* empty */
+		if (walk_page(&w, le64((const uint8_t *)v.mv_data +
+		    LMDB_DB_ROOT), 0) != 0)
+			goto out;
+	}
+	bad = 0;
+out:
+	free(w.seen);
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)sb.st_size);
+	if (fd != -1)
+		close(fd);
+	return bad;
+}
+
+/*
  * Reads every entry of every database of the environment in dir, so that
  * LMDB walks every page.  LMDB 0.9 has no page checksums and may crash on
  * a damaged page, so this runs in a child process: the caller learns the
@@ -433,13 +616,47 @@ check_pages(const char *dir, size_t map_size)
 			return 1;
 	}
 	(void)sink;
+	if (walk_trees(env, t, dir) != 0)
+		return 1;
 	mdb_txn_abort(t);
 	/*
-	 * The free list is read only when a write needs pages: make one
-	 * (touching the meta database), then throw it away.
+	 * Writes follow other paths than reads (page copies, node sizes
+	 * taken from the page, splits), and the free list is read only when
+	 * a write needs pages: make the writes the daemon makes first, then
+	 * throw them away.  Keys are time-ordered (message ids, sequence
+	 * numbers, schedule times), so those writes land at the right edge
+	 * of each tree: rewrite every tree's last record where it lies and
+	 * add one after it.
 	 */
 	if (mdb_txn_begin(env, NULL, 0, &t) != 0)
 		return 1;
+	for (i = 0; i < DB_COUNT; i++) {
+		uint8_t	 after[512];
+		MDB_val	 k2, v2;
+
+		if (mdb_dbi_open(t, cairn_storefmt_db_name(i), 0, &dbi) != 0 ||
+		    mdb_cursor_open(t, dbi, &c) != 0)
+			continue;
+		if (mdb_cursor_get(c, &k, &v, MDB_LAST) == 0 &&
+		    k.mv_size + 2 <= sizeof(after)) {
+			int	 n;
+
+			memcpy(after, k.mv_data, k.mv_size);
+			after[k.mv_size] = 0xff;
+			k2.mv_size = k.mv_size + 2;
+			k2.mv_data = after;
+			v2 = v;
+			/* the cursor's own record, the same bytes again */
+			(void)mdb_cursor_put(c, &k, &v, MDB_CURRENT);
+			/* records like it after it, enough to split a page */
+			for (n = 0; n < 32; n++) {
+				after[k.mv_size + 1] = (uint8_t)n;
+				if (mdb_put(t, dbi, &k2, &v2, 0) != 0)
+					break;
+			}
+		}
+		mdb_cursor_close(c);
+	}
 	if (mdb_dbi_open(t, cairn_storefmt_db_name(CAIRN_STOREFMT_DB_META), 0,
 	    &dbi) == 0) {
 		k.mv_size = 5;
@@ -470,8 +687,16 @@ store_check(const char *dir, size_t map_size)
 		return errno == ENOENT ? 0 : -errno;	/* new store */
 	if ((pid = fork()) == -1)
 		return -errno;
-	if (pid == 0)
+	if (pid == 0) {
+		/* a fault on a damaged page must end the child, whatever
+		 * handlers the parent had */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		signal(SIGFPE, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
 		_exit(check_pages(dir, map_size));
+	}
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return -errno;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -1213,6 +1214,74 @@ test_store_corrupt_audit_head_and_links(void **state)
 	free(r3);
 }
 
+/*
+ * The start-up check reads the layout of every page: a node whose size
+ * runs off its page (which a read walks past, but a write would copy) is
+ * found, and a sound store is not refused.
+ */
+static void
+test_store_check_page_layout(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn *txn;
+	struct cairn_audit_record rec;
+	struct stat sb;
+	char	 path[128];
+	uint8_t	*buf, saved[2];
+	size_t	 psize = 4096, pg, off = 0;
+	unsigned int i;
+	int	 fd;
+
+	assert_int_equal(store_begin(f->st, &txn), 0);
+	for (i = 1; i <= 300; i++) {
+		make_audit(&rec, i);
+		assert_int_equal(store_audit_append(txn, &rec), 0);
+	}
+	assert_int_equal(store_commit(txn), 0);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_check(f->dir, 0), 0);
+
+	/*
+	 * A leaf page with another page after it: its first node's data
+	 * size grown by a page.  A read walk reads past the node into the
+	 * next page without a fault; the layout check finds it.
+	 */
+	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_non_null(buf = malloc((size_t)sb.st_size));
+	assert_true((fd = open(path, O_RDWR)) >= 0);
+	assert_int_equal(pread(fd, buf, (size_t)sb.st_size, 0), sb.st_size);
+	for (pg = 2; off == 0 && (pg + 3) * psize <= (size_t)sb.st_size;
+	    pg++) {
+		const uint8_t *p = buf + pg * psize;
+		unsigned lower = p[12] | p[13] << 8;
+
+		size_t	 n0 = p[16] | p[17] << 8;
+
+		/* an audit leaf: its first key is an 8-byte sequence number */
+		if (p[0] == (pg & 0xff) && p[10] == 0x02 && lower > 16 + 2 &&
+		    n0 + 16 <= psize && (p[n0 + 6] | p[n0 + 7] << 8) == 8 &&
+		    p[n0 + 4] == 0 && p[n0 + 5] == 0)
+			off = pg * psize + n0;
+	}
+	assert_true(off != 0);
+	memcpy(saved, buf + off, 2);
+	{
+		unsigned lo = (saved[0] | saved[1] << 8) + (unsigned)psize;
+		uint8_t	 grown[2] = { (uint8_t)lo, (uint8_t)(lo >> 8) };
+
+		assert_int_equal(pwrite(fd, grown, 2, (off_t)off), 2);
+	}
+	assert_int_equal(store_check(f->dir, 0), CAIRN_ECORRUPT);
+	/* put back: sound again */
+	assert_int_equal(pwrite(fd, saved, 2, (off_t)off), 2);
+	assert_int_equal(store_check(f->dir, 0), 0);
+	close(fd);
+	free(buf);
+	assert_int_equal(store_open(&f->st, f->dir, 0), 0);
+}
+
 static void
 test_store_format_version(void **state)
 {
@@ -1535,6 +1604,7 @@ main(void)
 		T(test_store_corrupt_out_every_byte),
 		T(test_store_corrupt_other_values),
 		T(test_store_corrupt_audit_head_and_links),
+		T(test_store_check_page_layout),
 		T(test_store_format_version),
 		T(test_store_open_errors),
 		T(test_store_map_full_on_put),
