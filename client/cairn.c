@@ -48,6 +48,7 @@ static int	 exchange(struct cairn_client *,
 		    const struct cairn_ctl_request *, struct cairn_ctl_reply *);
 static int	 send_request(struct cairn_client *,
 		    struct cairn_ctl_request *);
+static int	 recv_frame(struct cairn_client *, zmq_msg_t *);
 static int	 recv_reply(struct cairn_client *, struct cairn_ctl_reply *);
 static void	 sock_reset(struct cairn_client *);
 static int	 submit_request(const char *, const char *,
@@ -228,6 +229,20 @@ send_request(struct cairn_client *c, struct cairn_ctl_request *req)
 	return 0;
 }
 
+/* Receives one frame into msg, which the caller closes on success. */
+static int
+recv_frame(struct cairn_client *c, zmq_msg_t *msg)
+{
+	int	rc;
+
+	zmq_msg_init(msg);
+	if (zmq_msg_recv(msg, c->sock, 0) >= 0)
+		return 0;
+	rc = zerr();
+	zmq_msg_close(msg);
+	return rc;
+}
+
 static int
 recv_reply(struct cairn_client *c, struct cairn_ctl_reply *rep)
 {
@@ -235,23 +250,14 @@ recv_reply(struct cairn_client *c, struct cairn_ctl_reply *rep)
 	int	rc, more;
 
 	/* the empty delimiter, then the reply */
-	zmq_msg_init(&msg);
-	if (zmq_msg_recv(&msg, c->sock, 0) < 0) {
-		rc = zerr();
-		zmq_msg_close(&msg);
+	if ((rc = recv_frame(c, &msg)) != 0)
 		return rc;
-	}
-	more = zmq_msg_more(&msg);
-	rc = zmq_msg_size(&msg) != 0 || !more;
+	rc = zmq_msg_size(&msg) != 0 || !zmq_msg_more(&msg);
 	zmq_msg_close(&msg);
 	if (rc)
 		return CAIRN_EPROTO;
-	zmq_msg_init(&msg);
-	if (zmq_msg_recv(&msg, c->sock, 0) < 0) {
-		rc = zerr();
-		zmq_msg_close(&msg);
+	if ((rc = recv_frame(c, &msg)) != 0)
 		return rc;
-	}
 	more = zmq_msg_more(&msg);
 	rc = cairn_ctl_reply_decode(rep, zmq_msg_data(&msg),
 	    zmq_msg_size(&msg));
