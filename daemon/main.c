@@ -178,14 +178,6 @@ handle_signals(struct cairnd *d)
 }
 
 static int
-check_queued(void *arg, const struct store_out *o)
-{
-	(void)arg;
-	(void)o;
-	return 0;
-}
-
-static int
 mkparent(const char *path, mode_t mode)
 {
 	char	*dir, *slash;
@@ -387,11 +379,7 @@ main(int argc, char *argv[])
 			    "restore the state directory from a backup",
 			    d.cfg->state_dir, cairn_strerror(rc));
 	}
-	/* every queued message must read back whole before we run on it */
-	if ((rc = store_out_queued_each(d.st, check_queued, NULL)) != 0)
-		fatalx("%s: the store's queue cannot be read (%s); restore the "
-		    "state directory from a backup", d.cfg->state_dir,
-		    cairn_strerror(rc));
+	/* every queued message was read back whole by store_check() */
 
 	if ((csk = sodium_malloc(32)) == NULL)
 		fatalx("sodium_malloc");

@@ -583,6 +583,59 @@ out:
  * a damaged page, so this runs in a child process: the caller learns the
  * file is damaged from how the child ended, before it serves anything.
  */
+/* Opens the environment in dir for a check and begins a read txn. */
+static int
+check_open(const char *dir, size_t map_size, MDB_env **env, MDB_txn **t)
+{
+	if (mdb_env_create(env) != 0)
+		return 1;
+	if (mdb_env_set_maxdbs(*env, DB_COUNT) != 0 ||
+	    mdb_env_set_mapsize(*env, map_size) != 0 ||
+	    mdb_env_open(*env, dir, MDB_NOTLS, 0600) != 0 ||
+	    mdb_txn_begin(*env, NULL, MDB_RDONLY, t) != 0)
+		return 1;
+	return 0;
+}
+
+static int
+check_queued_visit(void *arg, const struct store_out *o)
+{
+	(void)arg;
+	(void)o;
+	return 0;
+}
+
+/*
+ * The second half of the start-up check: the layout of every page, then
+ * every queued message read back whole (its records decoded and their
+ * checksums checked), as the daemon will read them.
+ */
+static int
+check_layout(const char *dir, size_t map_size)
+{
+	struct store	*st;
+	MDB_env		*env;
+	MDB_txn		*t;
+	int		 rc;
+
+	if (check_open(dir, map_size, &env, &t) != 0)
+		return 1;
+	rc = walk_trees(env, t, dir);
+	mdb_txn_abort(t);
+	mdb_env_close(env);
+	if (rc != 0)
+		return 1;
+	if (store_open(&st, dir, map_size) != 0)
+		return 1;
+	rc = store_out_queued_each(st, check_queued_visit, NULL);
+	store_close(st);
+	return rc != 0;
+}
+
+/*
+ * The first half: every entry of every database read through LMDB's own
+ * cursors, then the writes the daemon makes first, thrown away.
+ */
 static int
 check_pages(const char *dir, size_t map_size)
 {
@@ -594,12 +647,7 @@ check_pages(const char *dir, size_t map_size)
 	volatile uint8_t sink = 0;
 	int		 i, rc;
 
-	if (mdb_env_create(&env) != 0)
-		return 1;
-	if (mdb_env_set_maxdbs(env, DB_COUNT) != 0 ||
-	    mdb_env_set_mapsize(env, map_size) != 0 ||
-	    mdb_env_open(env, dir, MDB_NOTLS, 0600) != 0 ||
-	    mdb_txn_begin(env, NULL, MDB_RDONLY, &t) != 0)
+	if (check_open(dir, map_size, &env, &t) != 0)
 		return 1;
 	for (i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(t, cairn_storefmt_db_name(i), 0, &dbi);
@@ -616,8 +664,6 @@ check_pages(const char *dir, size_t map_size)
 			return 1;
 	}
 	(void)sink;
-	if (walk_trees(env, t, dir) != 0)
-		return 1;
 	mdb_txn_abort(t);
 	/*
 	 * Writes follow other paths than reads (page copies, node sizes
@@ -670,13 +716,43 @@ check_pages(const char *dir, size_t map_size)
 	return 0;
 }
 
+/* Runs fn in a child process; returns its pid or -1. */
+static pid_t
+check_fork(int (*fn)(const char *, size_t), const char *dir, size_t map_size)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	/* a fault on a damaged page must end the child, whatever handlers
+	 * the parent had */
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	signal(SIGILL, SIG_DFL);
+	signal(SIGFPE, SIG_DFL);
+	signal(SIGABRT, SIG_DFL);
+	_exit(fn(dir, map_size));
+}
+
+/* Waits for a check child: 1 if it found damage (or died), else 0. */
+static int
+check_wait(pid_t pid)
+{
+	int	status;
+
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return 1;
+	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int
 store_check(const char *dir, size_t map_size)
 {
 	struct stat	sb;
 	char		path[PATH_MAX];
-	pid_t		pid;
-	int		status;
+	pid_t		a, b;
+	int		bad, err;
 
 	if (map_size == 0)
 		map_size = STORE_DEFAULT_MAP_SIZE;
@@ -685,24 +761,22 @@ store_check(const char *dir, size_t map_size)
 		return -ENAMETOOLONG;
 	if (stat(path, &sb) != 0)
 		return errno == ENOENT ? 0 : -errno;	/* new store */
-	if ((pid = fork()) == -1)
+	/*
+	 * Two children side by side, one per core: each walks the whole
+	 * file its own way (LMDB's cursors and the trial writes; the page
+	 * layout and the queue read back), so a large store is ready in
+	 * about half the time.  LMDB coordinates the two through lock.mdb.
+	 */
+	if ((a = check_fork(check_pages, dir, map_size)) == -1)
 		return -errno;
-	if (pid == 0) {
-		/* a fault on a damaged page must end the child, whatever
-		 * handlers the parent had */
-		signal(SIGSEGV, SIG_DFL);
-		signal(SIGBUS, SIG_DFL);
-		signal(SIGILL, SIG_DFL);
-		signal(SIGFPE, SIG_DFL);
-		signal(SIGABRT, SIG_DFL);
-		_exit(check_pages(dir, map_size));
+	if ((b = check_fork(check_layout, dir, map_size)) == -1) {
+		err = -errno;
+		(void)check_wait(a);
+		return err;
 	}
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	return CAIRN_ECORRUPT;
+	bad = check_wait(a);
+	bad |= check_wait(b);
+	return bad ? CAIRN_ECORRUPT : 0;
 }
 
 int

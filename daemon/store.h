@@ -71,10 +71,14 @@ int	store_open(struct store **out, const char *dir, size_t map_size)
 	    CAIRN_MUSTCHECK;
 
 /*
- * Walks every page of the store in dir in a child process (before the
- * caller opens it: LMDB environments must not cross a fork).  LMDB 0.9
- * has no page checksums and can crash on a damaged page; this finds such
- * damage without crashing the caller.  A missing store is fine.
+ * Walks every page of the store in dir in two child processes side by
+ * side (before the caller opens it: LMDB environments must not cross a
+ * fork): every entry through LMDB's cursors and trial writes at each
+ * tree's right edge in one; the layout of every page and every queued
+ * message read back whole (records decoded, checksums checked) in the
+ * other.  LMDB 0.9 has no page checksums and can crash on a damaged page;
+ * this finds such damage without crashing the caller.  A missing store
+ * is fine.
  * Returns 0, CAIRN_ECORRUPT or -errno.
  */
 int	store_check(const char *dir, size_t map_size) CAIRN_MUSTCHECK;
