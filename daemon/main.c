@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -35,6 +36,10 @@
 
 #define POLL_MAX	(XPORT_MAX_PEERS + 4)
 #define BATCH		256
+/* store pages mapped since the last release: unmap them after this many */
+#define RELEASE_PAGES	512
+/* idle this long after work: unmap the store, give freed heap back */
+#define IDLE_TRIM_MS	500
 
 struct cairnd {
 	struct config		*cfg;
@@ -177,6 +182,27 @@ handle_signals(struct cairnd *d)
 	}
 }
 
+/* the organisations queued messages go to, from store_check() */
+struct queued_orgs {
+	char	**orgs;
+	size_t	  n;
+};
+
+static void
+queued_org(void *arg, const char *org)
+{
+	struct queued_orgs *q = arg;
+	char	**no, *dup;
+
+	if ((dup = strdup(org)) == NULL ||
+	    (no = reallocarray(q->orgs, q->n + 1, sizeof(*no))) == NULL) {
+		free(dup);
+		return;		/* connected when its first message is due */
+	}
+	q->orgs = no;
+	q->orgs[q->n++] = dup;
+}
+
 static int
 mkparent(const char *path, mode_t mode)
 {
@@ -194,9 +220,74 @@ mkparent(const char *path, mode_t mode)
 	return rc;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* pages of this process mapped from files (statm "shared"), or -1 */
+static long
+file_pages(void)
+{
+	FILE	*f;
+	long	 size, resident, shared;
+
+	if ((f = fopen("/proc/self/statm", "re")) == NULL)
+		return -1;
+	if (fscanf(f, "%ld %ld %ld", &size, &resident, &shared) != 3)
+		shared = -1;
+	fclose(f);
+	return shared;
+}
+
+/*
+ * Keeps the resident size to what the daemon is using.  LMDB reads
+ * through a shared read-only map of the whole file: every page read stays
+ * mapped (and counted in VmRSS) until unmapped, though the kernel could
+ * drop it from the page cache any time; one fault can map many pages
+ * (fault-around, large folios).  Every 50 ms at most: once RELEASE_PAGES
+ * more file pages are mapped than after the last release, the map is
+ * released; idle for IDLE_TRIM_MS after work, the map is released and
+ * freed heap given back (malloc_trim).
+ */
+struct trim {
+	int64_t	 next_ms;	/* next look at the mapped pages */
+	int64_t	 busy_ms;	/* last pass with events */
+	long	 base;		/* file pages mapped after the last release */
+	int	 dirty;		/* work since the last idle trim */
+};
+
+static void
+trim(struct cairnd *d, struct trim *tr, int events)
+{
+	int64_t	now = mono_ms();
+	long	p;
+
+	if (events > 0) {
+		tr->busy_ms = now;
+		tr->dirty = 1;
+	}
+	if (now < tr->next_ms)
+		return;
+	tr->next_ms = now + 50;
+	if (tr->dirty && now - tr->busy_ms >= IDLE_TRIM_MS) {
+		tr->dirty = 0;
+		(void)malloc_trim(0);
+	} else if ((p = file_pages()) < 0 || p - tr->base < RELEASE_PAGES)
+		return;
+	if (store_release_map(d->st) != 0)
+		log_warnx("store: cannot release the map");
+	tr->base = file_pages();
+}
+
 static void
 run(struct cairnd *d)
 {
+	struct trim tr = { 0, 0, 0, 0 };
 	zmq_pollitem_t items[POLL_MAX];
 	struct xport_in *in;
 	struct xport_reply *rep;
@@ -215,11 +306,12 @@ run(struct cairnd *d)
 		    .socket = control_socket(d->ctl), .events = ZMQ_POLLIN };
 		n += xport_poll_items(d->x, items + n, POLL_MAX - n);
 		timeout = workflow_timeout(d->wf, 1000);
-		if (zmq_poll(items, (int)n, timeout) < 0) {
+		if ((rc = zmq_poll(items, (int)n, timeout)) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("zmq_poll");
 		}
+		trim(d, &tr, rc);
 		if (items[0].revents & ZMQ_POLLIN)
 			handle_signals(d);
 		/* smaller passes while the store is short of room */
@@ -279,6 +371,8 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cairnd d;
+	struct queued_orgs qo = { NULL, 0 };
+	size_t	 i;
 	struct rlimit rl = { 0, 0 };
 	struct cairn_pubfile *fed = NULL;
 	uint8_t	 cpk[32], *csk;
@@ -359,7 +453,8 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	if ((rc = store_check(d.cfg->state_dir, d.cfg->map_size)) != 0)
+	if ((rc = store_check(d.cfg->state_dir, d.cfg->map_size, queued_org,
+	    &qo)) != 0)
 		fatalx("%s: the store file is damaged (%s); restore the state "
 		    "directory from a backup", d.cfg->state_dir,
 		    cairn_strerror(rc));
@@ -396,6 +491,16 @@ main(int argc, char *argv[])
 	if ((rc = audit_init(&d.audit, d.cfg, d.st, d.sec)) != 0)
 		fatalx("audit: %s", cairn_strerror(rc));
 	xport_set_peer_up(d.x, workflow_peer_up, d.wf);
+	/*
+	 * Connect now to every organisation with queued messages: one that
+	 * waits for its peer is otherwise looked at again only after
+	 * retry_max, and the peer-up callback brings it forward.
+	 */
+	for (i = 0; i < qo.n; i++)
+		(void)xport_peer_ready(d.x, qo.orgs[i]);
+	for (i = 0; i < qo.n; i++)
+		free(qo.orgs[i]);
+	free(qo.orgs);
 	if ((rc = mkparent(d.cfg->socket, 0750)) != 0)
 		fatalx("%s: %s", d.cfg->socket, cairn_strerror(rc));
 	if ((rc = access_load(&d.access, d.cfg)) != 0)

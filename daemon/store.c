@@ -65,6 +65,8 @@ struct store {
 	MDB_dbi		 dbi[DB_COUNT];
 	struct store_txn wtxn;		/* txn == NULL when none is open */
 	char		*dir;		/* for the file system's free space */
+	void		*map;		/* LMDB's map of data.mdb, or NULL */
+	size_t		 map_len;
 };
 
 static int	mdb_code(int rc);
@@ -90,6 +92,8 @@ static int	meta_put(MDB_txn *t, struct store *st, const char *key,
 static int	u64_put(MDB_txn *t, struct store *st, const char *key,
 		    uint64_t value);
 static int	check_format(struct store *st, MDB_txn *t);
+static int	open_env(struct store **, const char *, size_t, unsigned int);
+static void	find_map(struct store *);
 static int	head_read(struct store *st, MDB_txn *t, uint64_t *seq,
 		    uint8_t hash[static CAIRN_HASH_BYTES]);
 static int	head_write(struct store *st, MDB_txn *t, uint64_t seq,
@@ -597,13 +601,41 @@ check_open(const char *dir, size_t map_size, MDB_env **env, MDB_txn **t)
 	return 0;
 }
 
+/* the organisations queued messages go to, each told once */
+struct queued_orgs {
+	char	 (*seen)[CAIRN_ORG_ID_MAX + 1];
+	size_t	 n, cap;
+	int	 fd;		/* written as "org\n" lines, or -1 */
+};
+
 static int
 check_queued_visit(void *arg, const struct store_out *o)
 {
-	(void)arg;
-	(void)o;
+	struct queued_orgs *q = arg;
+	char	(*ns)[CAIRN_ORG_ID_MAX + 1];
+	char	 line[CAIRN_ORG_ID_MAX + 2];
+	size_t	 i, len;
+
+	for (i = q->n; i > 0; i--)
+		if (strcmp(q->seen[i - 1], o->to_org) == 0)
+			return 0;
+	if ((len = strlen(o->to_org)) > CAIRN_ORG_ID_MAX)
+		return CAIRN_ECORRUPT;
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 16;
+		if ((ns = reallocarray(q->seen, q->cap, sizeof(*ns))) == NULL)
+			return -ENOMEM;
+		q->seen = ns;
+	}
+	memcpy(q->seen[q->n++], o->to_org, len + 1);
+	memcpy(line, o->to_org, len);
+	line[len] = '\n';
+	if (q->fd != -1 && write(q->fd, line, len + 1) != (ssize_t)len + 1)
+		return -EIO;
 	return 0;
 }
+
+static int	check_orgs_fd = -1;	/* the child's end of the org pipe */
 
 /*
  * The second half of the start-up check: the layout of every page, then
@@ -613,6 +645,7 @@ check_queued_visit(void *arg, const struct store_out *o)
 static int
 check_layout(const char *dir, size_t map_size)
 {
+	struct queued_orgs q = { NULL, 0, 0, -1 };
 	struct store	*st;
 	MDB_env		*env;
 	MDB_txn		*t;
@@ -625,10 +658,13 @@ check_layout(const char *dir, size_t map_size)
 	mdb_env_close(env);
 	if (rc != 0)
 		return 1;
-	if (store_open(&st, dir, map_size) != 0)
+	/* a scan of the whole queue: readahead and fault-around help here */
+	if (open_env(&st, dir, map_size, 0) != 0)
 		return 1;
-	rc = store_out_queued_each(st, check_queued_visit, NULL);
+	q.fd = check_orgs_fd;
+	rc = store_out_queued_each(st, check_queued_visit, &q);
 	store_close(st);
+	free(q.seen);
 	return rc != 0;
 }
 
@@ -747,12 +783,15 @@ check_wait(pid_t pid)
 }
 
 int
-store_check(const char *dir, size_t map_size)
+store_check(const char *dir, size_t map_size,
+    void (*org)(void *arg, const char *org), void *arg)
 {
 	struct stat	sb;
-	char		path[PATH_MAX];
+	char		path[PATH_MAX], buf[4096], line[CAIRN_ORG_ID_MAX + 2];
 	pid_t		a, b;
-	int		bad, err;
+	ssize_t		n, i;
+	size_t		len = 0;
+	int		bad, err, fds[2];
 
 	if (map_size == 0)
 		map_size = STORE_DEFAULT_MAP_SIZE;
@@ -769,11 +808,42 @@ store_check(const char *dir, size_t map_size)
 	 */
 	if ((a = check_fork(check_pages, dir, map_size)) == -1)
 		return -errno;
-	if ((b = check_fork(check_layout, dir, map_size)) == -1) {
+	/* the second tells which organisations queued messages go to */
+	if (pipe2(fds, O_CLOEXEC) != 0) {
 		err = -errno;
 		(void)check_wait(a);
 		return err;
 	}
+	check_orgs_fd = fds[1];
+	b = check_fork(check_layout, dir, map_size);
+	err = -errno;
+	check_orgs_fd = -1;
+	close(fds[1]);
+	if (b == -1) {
+		close(fds[0]);
+		(void)check_wait(a);
+		return err;
+	}
+	/* read to the end before waiting: a full pipe would hold it up */
+	while ((n = read(fds[0], buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = buf[i];
+				continue;
+			}
+			line[len] = '\0';
+			if (org != NULL && len > 0)
+				org(arg, line);
+			len = 0;
+		}
+	}
+	close(fds[0]);
 	bad = check_wait(a);
 	bad |= check_wait(b);
 	return bad ? CAIRN_ECORRUPT : 0;
@@ -781,6 +851,20 @@ store_check(const char *dir, size_t map_size)
 
 int
 store_open(struct store **out, const char *dir, size_t map_size)
+{
+	/*
+	 * MDB_NORDAHEAD: the daemon reads a few pages at a time (a tree's
+	 * right edge, one message), so neither readahead nor the kernel's
+	 * fault-around (16 neighbouring pages mapped on every fault) helps;
+	 * with them a queue of 100,000 messages kept ~360 MiB of the map
+	 * resident.
+	 */
+	return open_env(out, dir, map_size, MDB_NORDAHEAD);
+}
+
+static int
+open_env(struct store **out, const char *dir, size_t map_size,
+    unsigned int flags)
 {
 	struct store	*st;
 	struct stat	 sb;
@@ -814,7 +898,7 @@ store_open(struct store **out, const char *dir, size_t map_size)
 	 */
 	if ((rc = mdb_env_set_maxdbs(st->env, DB_COUNT)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, map_size)) != 0 ||
-	    (rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600)) != 0 ||
+	    (rc = mdb_env_open(st->env, dir, MDB_NOTLS | flags, 0600)) != 0 ||
 	    (rc = mdb_reader_check(st->env, &dead)) != 0) {
 		rc = rc > 0 && rc != ENOSPC ? -rc : mdb_code(rc);
 		goto fail;
@@ -839,6 +923,7 @@ store_open(struct store **out, const char *dir, size_t map_size)
 		rc = mdb_code(rc);
 		goto fail;
 	}
+	find_map(st);
 	st->wtxn.st = st;
 	*out = st;
 	return 0;
@@ -922,6 +1007,63 @@ disk_free(struct store *st)
 	if (st->dir == NULL || statvfs(st->dir, &vfs) != 0)
 		return UINT64_MAX;	/* unknown: do not claim it is full */
 	return (uint64_t)vfs.f_bavail * vfs.f_frsize;
+}
+
+/*
+ * Finds LMDB's map of data.mdb in /proc/self/maps: the mapping of the
+ * file's inode from offset 0, me_mapsize long (LMDB 0.9 reports the
+ * address only for MDB_FIXEDMAP).  Leaves st->map NULL if not found.
+ */
+static void
+find_map(struct store *st)
+{
+	MDB_envinfo	 info;
+	struct stat	 sb;
+	FILE		*f;
+	char		 line[512];
+	unsigned long	 lo, hi, off, ino;
+	mdb_filehandle_t fd;
+
+	st->map = NULL;
+	if (mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) != 0 ||
+	    (f = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx %*4s %lx %*x:%*x %lu", &lo, &hi, &off,
+		    &ino) != 4)
+			continue;
+		if (ino == (unsigned long)sb.st_ino && off == 0 &&
+		    hi - lo == info.me_mapsize) {
+			st->map = (void *)lo;
+			st->map_len = hi - lo;
+			break;
+		}
+	}
+	fclose(f);
+}
+
+int
+store_release_map(struct store *st)
+{
+	MDB_envinfo	info;
+	MDB_stat	ms;
+	size_t		len;
+
+	if (st->map == NULL || mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_stat(st->env, &ms) != 0)
+		return CAIRN_ESTORE;
+	len = ((size_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if (len > st->map_len)
+		len = st->map_len;
+	/*
+	 * A read-only shared mapping of the file: this drops only our page
+	 * table entries.  The pages stay in the page cache, unchanged, and
+	 * come back on the next touch (pointers into the map stay valid).
+	 */
+	if (madvise(st->map, len, MADV_DONTNEED) != 0)
+		return -errno;
+	return 0;
 }
 
 int

@@ -78,10 +78,14 @@ int	store_open(struct store **out, const char *dir, size_t map_size)
  * message read back whole (records decoded, checksums checked) in the
  * other.  LMDB 0.9 has no page checksums and can crash on a damaged page;
  * this finds such damage without crashing the caller.  A missing store
- * is fine.
+ * is fine.  org (may be NULL) is told, once each, the organisations that
+ * queued messages go to (to connect to them at once: a message waiting
+ * for its peer is otherwise looked at again only after retry_max).
  * Returns 0, CAIRN_ECORRUPT or -errno.
  */
-int	store_check(const char *dir, size_t map_size) CAIRN_MUSTCHECK;
+int	store_check(const char *dir, size_t map_size,
+	    void (*org)(void *arg, const char *org), void *arg)
+	    CAIRN_MUSTCHECK;
 
 /* Closes; NULL is allowed.  No transaction may be open. */
 void	store_close(struct store *st);
@@ -99,6 +103,14 @@ void	store_close(struct store *st);
  * unknown).  Uses a short read transaction.
  * Returns 0 or CAIRN_ESTORE.
  */
+/*
+ * Unmaps the store's pages from this process (MADV_DONTNEED on LMDB's
+ * read-only map): they stay in the page cache and are mapped again when
+ * next read.  Lets the resident size follow what the daemon is using
+ * rather than everything it ever read.  Safe with transactions open.
+ */
+int	store_release_map(struct store *st) CAIRN_MUSTCHECK;
+
 int	store_space(struct store *st, uint64_t *map_free, uint64_t *disk_free)
 	    CAIRN_MUSTCHECK;
 

@@ -1592,6 +1592,20 @@ backoff(const struct config *cfg, uint32_t attempts)
 	return d - (int64_t)randombytes_uniform((uint32_t)(d / 5 + 1));
 }
 
+/*
+ * How long a message for a peer that is not connected waits before it is
+ * looked at again: retry_max, less up to half of it so that a large queue
+ * does not come due at one moment.  The peer-up callback brings it
+ * forward the moment the connection is made.
+ */
+static int64_t
+park(const struct config *cfg)
+{
+	int64_t	d = cfg->retry_max_ms;
+
+	return d - (int64_t)randombytes_uniform((uint32_t)(d / 2 + 1));
+}
+
 static void
 send_done(void *arg, int rc)
 {
@@ -1676,13 +1690,28 @@ workflow_due(struct workflow *wf)
 			continue;
 		}
 		/*
-		 * Only a connected peer gets envelopes; while it is not, the
-		 * attempt is counted and backed off without taking a window
-		 * slot, and the peer-up callback brings the message forward
-		 * as soon as the connection is made.
+		 * Only a connected peer gets envelopes.  While it is not,
+		 * nothing is sent and no attempt counted: the message waits
+		 * for the connection (the peer-up callback brings it forward
+		 * as soon as the handshake completes), looked at again after
+		 * retry_max at the latest.  Backing off from retry_min here
+		 * rewrote every queued record every few seconds: with 100,000
+		 * queued to a stopped receiver the sender wrote ~1 GB/s and
+		 * used a core for as long as the receiver was away.
 		 */
 		ready = xport_peer_ready(wf->x, o->to_org);
-		if (ready && peer->n >= wf->cfg->window) {
+		if (!ready) {
+			o->next_ms = now + park(wf->cfg);
+			if (o->next_ms > o->expires_ms)
+				o->next_ms = o->expires_ms;
+			o->last_error = -ENOTCONN;
+			if ((rc = store_out_update(t, o)) != 0) {
+				txn_lost(wf, rc);
+				goto out;
+			}
+			continue;
+		}
+		if (peer->n >= wf->cfg->window) {
 			wf->window_full = 1;
 			nfull++;
 			continue;
@@ -1691,14 +1720,6 @@ workflow_due(struct workflow *wf)
 		o->next_ms = now + backoff(wf->cfg, o->attempts);
 		if (o->next_ms > o->expires_ms)
 			o->next_ms = o->expires_ms;
-		if (!ready) {
-			o->last_error = -ENOTCONN;
-			if ((rc = store_out_update(t, o)) != 0) {
-				txn_lost(wf, rc);
-				goto out;
-			}
-			continue;
-		}
 		o->last_error = 0;
 		if ((j = calloc(1, sizeof(*j))) == NULL)
 			goto out;

@@ -1240,7 +1240,7 @@ test_store_check_page_layout(void **state)
 	assert_int_equal(store_commit(txn), 0);
 	store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(store_check(f->dir, 0), 0);
+	assert_int_equal(store_check(f->dir, 0, NULL, NULL), 0);
 
 	/*
 	 * A leaf page with another page after it: its first node's data
@@ -1273,10 +1273,10 @@ test_store_check_page_layout(void **state)
 
 		assert_int_equal(pwrite(fd, grown, 2, (off_t)off), 2);
 	}
-	assert_int_equal(store_check(f->dir, 0), CAIRN_ECORRUPT);
+	assert_int_equal(store_check(f->dir, 0, NULL, NULL), CAIRN_ECORRUPT);
 	/* put back: sound again */
 	assert_int_equal(pwrite(fd, saved, 2, (off_t)off), 2);
-	assert_int_equal(store_check(f->dir, 0), 0);
+	assert_int_equal(store_check(f->dir, 0, NULL, NULL), 0);
 	close(fd);
 	free(buf);
 	assert_int_equal(store_open(&f->st, f->dir, 0), 0);
