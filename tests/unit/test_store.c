@@ -1220,6 +1220,59 @@ test_store_corrupt_audit_head_and_links(void **state)
  * found, and a sound store is not refused.
  */
 static void
+count_org(void *arg, const char *org)
+{
+	char	*seen = arg;
+
+	/* each organisation told once */
+	assert_true(strlen(seen) + strlen(org) + 2 < 256);
+	strcat(seen, org);
+	strcat(seen, ";");
+}
+
+/*
+ * The start-up check tells the organisations queued messages go to (not
+ * those of settled messages), each once; releasing the map keeps every
+ * record readable.
+ */
+static void
+test_store_check_orgs_release_map(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn *txn;
+	struct store_out o, got;
+	uint8_t	 env[64] = { 7 };
+	char	 seen[256] = "";
+	unsigned int i;
+
+	assert_int_equal(store_begin(f->st, &txn), 0);
+	for (i = 1; i <= 300; i++) {
+		make_out(&o, i, NOW + i);
+		if (i % 3 == 0)
+			strcpy(o.to_org, "uph.alingsas");
+		if (i == 7) {
+			strcpy(o.to_org, "settled.org");
+			o.state = STORE_OUT_DELIVERED;
+		}
+		assert_int_equal(store_out_add(txn, &o, env, sizeof(env)), 0);
+	}
+	assert_int_equal(store_commit(txn), 0);
+	assert_int_equal(store_out_get(f->st, NULL, o.msg_id, &got), 0);
+	assert_int_equal(store_release_map(f->st), 0);
+	for (i = 1; i <= 300; i++) {
+		make_out(&o, i, NOW + i);
+		assert_int_equal(store_out_get(f->st, NULL, o.msg_id, &got), 0);
+		assert_int_equal(got.attempts, i);
+	}
+	assert_int_equal(store_release_map(f->st), 0);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_check(f->dir, 0, count_org, seen), 0);
+	assert_string_equal(seen, "bup.region-x;uph.alingsas;");
+	assert_int_equal(store_open(&f->st, f->dir, 0), 0);
+}
+
+static void
 test_store_check_page_layout(void **state)
 {
 	struct fx *f = *state;
@@ -1605,6 +1658,7 @@ main(void)
 		T(test_store_corrupt_other_values),
 		T(test_store_corrupt_audit_head_and_links),
 		T(test_store_check_page_layout),
+		T(test_store_check_orgs_release_map),
 		T(test_store_format_version),
 		T(test_store_open_errors),
 		T(test_store_map_full_on_put),
