@@ -256,12 +256,15 @@ EOC
 	done
 }
 
-# fresh: both daemons stopped, empty state.
+# fresh: both daemons stopped, empty state, and the disk quiet: what the
+# last part wrote (a GiB in the 64 KiB run) would otherwise still be
+# going to disk while the next part measures its own fdatasyncs.
 fresh() {
 	stop $SENDER
 	stop $RECEIVER
 	rm -rf "$T/state"
 	mkdir -p "$T/state"
+	sync
 }
 
 # nap: sleeps 5 ms without starting a process (read times out on a pipe
