@@ -259,6 +259,7 @@ struct trim {
 	int64_t	 busy_ms;	/* last pass with events */
 	long	 base;		/* file pages mapped after the last release */
 	int	 dirty;		/* work since the last idle trim */
+	int	 warned;	/* a failed release was logged */
 };
 
 static void
@@ -279,15 +280,18 @@ trim(struct cairnd *d, struct trim *tr, int events)
 		(void)malloc_trim(0);
 	} else if ((p = file_pages()) < 0 || p - tr->base < RELEASE_PAGES)
 		return;
-	if (store_release_map(d->st) != 0)
-		log_warnx("store: cannot release the map");
+	if (store_release_map(d->st) != 0 && !tr->warned) {
+		tr->warned = 1;		/* once: it will not get better */
+		log_warnx("store: cannot release the map; resident size "
+		    "will grow with the pages read");
+	}
 	tr->base = file_pages();
 }
 
 static void
 run(struct cairnd *d)
 {
-	struct trim tr = { 0, 0, 0, 0 };
+	struct trim tr = { 0, 0, 0, 0, 0 };
 	zmq_pollitem_t items[POLL_MAX];
 	struct xport_in *in;
 	struct xport_reply *rep;
