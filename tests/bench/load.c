@@ -22,6 +22,9 @@
  *   load drain -s SOCK -i FILE -T NS
  *	waits until every message of FILE is settled; the time runs from NS
  *	(CLOCK_REALTIME nanoseconds, when the receiver was started).
+ *   load quiet -f FILE [-m MS] [-t SECONDS]
+ *	waits until the disk is quiet (fdatasync of FILE never over MS for
+ *	3 s), so that a part does not measure what the last one left.
  *
  * Every figure goes to stdout as "bench: NAME VALUE UNIT".  Status polls
  * are kept few: the end of a run is found by following the delivery
@@ -32,6 +35,7 @@
  * with the targets).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -143,6 +147,7 @@ static int	 cmd_latency(int, char **);
 static int	 cmd_big(int, char **);
 static int	 cmd_backlog(int, char **);
 static int	 cmd_drain(int, char **);
+static int	 cmd_quiet(int, char **);
 static void	 usage(void) __attribute__((__noreturn__));
 
 static double
@@ -1105,6 +1110,78 @@ cmd_drain(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * load quiet -f FILE [-m MS] [-t SECONDS]: waits until the disk is quiet,
+ * for the next part to measure the daemons and not what the last part
+ * left the disk doing.  Here, a GiB written and deleted (the 64 KiB
+ * throughput run) is followed by fdatasync stalls of 40-70 ms every ~2 s
+ * for ~12 s (online discard): a latency run started then measures those.
+ * Quiet: one 4 KiB write + fdatasync of FILE at a time, none slower than
+ * MS (5) for 3 s in a row; gives up after SECONDS (60).  Prints how long
+ * it waited, on stderr.
+ */
+static int
+cmd_quiet(int argc, char **argv)
+{
+	const char *file = NULL;
+	static const char page[4096];
+	double	 max_ms = 5, limit = 60, t0, since, t, d;
+	int	 ch, fd, rc = 0;
+
+	while ((ch = getopt(argc, argv, "f:m:t:")) != -1) {
+		switch (ch) {
+		case 'f':
+			file = optarg;
+			break;
+		case 'm':
+			max_ms = atof(optarg);
+			break;
+		case 't':
+			limit = atof(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (file == NULL || max_ms <= 0 || limit <= 0)
+		usage();
+	if ((fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1) {
+		fprintf(stderr, "load: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	t0 = since = mono();
+	for (;;) {
+		if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page)) {
+			rc = 1;
+			break;
+		}
+		t = mono();
+		if (fdatasync(fd) != 0) {
+			rc = 1;
+			break;
+		}
+		d = (mono() - t) * 1e3;
+		if (d > max_ms)
+			since = mono();
+		else if (mono() - since >= 3)
+			break;
+		if (mono() - t0 >= limit) {
+			fprintf(stderr, "load: the disk was not quiet after "
+			    "%.0f s; measuring anyway\n", limit);
+			break;
+		}
+		sleep_ms(1);
+	}
+	close(fd);
+	unlink(file);
+	if (rc != 0)
+		fprintf(stderr, "load: %s: %s\n", file, strerror(errno));
+	else
+		fprintf(stderr, "disk quiet after %.1f s\n", mono() - t0);
+	return rc;
+}
+
 static void
 usage(void)
 {
@@ -1116,7 +1193,8 @@ usage(void)
 	    "       load big -s sock -r rsock -P pid -Q pid [-z bytes]\n"
 	    "       load backlog -s sock -o file [-n max] [-d seconds] "
 	    "[-t threads] [-w window]\n"
-	    "       load drain -s sock -i file -T ns\n");
+	    "       load drain -s sock -i file -T ns\n"
+	    "       load quiet -f file [-m ms] [-t seconds]\n");
 	exit(2);
 }
 
@@ -1132,6 +1210,7 @@ main(int argc, char *argv[])
 		{ "big", cmd_big },
 		{ "backlog", cmd_backlog },
 		{ "drain", cmd_drain },
+		{ "quiet", cmd_quiet },
 	};
 	size_t	i;
 

@@ -256,15 +256,17 @@ EOC
 	done
 }
 
-# fresh: both daemons stopped, empty state, and the disk quiet: what the
-# last part wrote (a GiB in the 64 KiB run) would otherwise still be
-# going to disk while the next part measures its own fdatasyncs.
+# fresh: both daemons stopped, empty state, and the disk quiet: after a
+# GiB written and deleted (the 64 KiB run) this disk stalls fdatasync for
+# 40-70 ms every ~2 s for ~12 s (online discard), and the next part would
+# measure that instead of the daemons (load quiet waits, 60 s at most).
 fresh() {
 	stop $SENDER
 	stop $RECEIVER
 	rm -rf "$T/state"
 	mkdir -p "$T/state"
 	sync
+	"$LOAD" quiet -f "$T/quiet.probe" 2>&1 | sed 's/^/  /' >&2
 }
 
 # nap: sleeps 5 ms without starting a process (read times out on a pipe
