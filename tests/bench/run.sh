@@ -288,6 +288,9 @@ said_ready() {
 	return 1
 }
 
+# cairnd runs with the environment its systemd unit gives it
+UNIT_ENV=$(sed -n 's/^Environment=//p' "$(dirname "$0")/../../systemd/cairnd@.service")
+
 NSTART=0
 # start ORG: runs cairnd and waits (up to 30 s) until it says it is ready;
 # READY_NS is how long that took.
@@ -296,7 +299,7 @@ start() {
 	NSTART=$((NSTART + 1))
 	log="$T/log/$org.$NSTART.log"
 	t0=$EPOCHREALTIME
-	"$CAIRND" -c "$T/$org.conf" >"$log" 2>&1 &
+	env $UNIT_ENV "$CAIRND" -c "$T/$org.conf" >"$log" 2>&1 &
 	PID[$org]=$!
 	for ((i = 0; i < 6000; i++)); do
 		if said_ready "$log"; then
