@@ -581,12 +581,6 @@ out:
 	return bad;
 }
 
-/*
- * Reads every entry of every database of the environment in dir, so that
- * LMDB walks every page.  LMDB 0.9 has no page checksums and may crash on
- * a damaged page, so this runs in a child process: the caller learns the
- * file is damaged from how the child ended, before it serves anything.
- */
 /* Opens the environment in dir for a check and begins a read txn. */
 static int
 check_open(const char *dir, size_t map_size, MDB_env **env, MDB_txn **t)
@@ -635,17 +629,16 @@ check_queued_visit(void *arg, const struct store_out *o)
 	return 0;
 }
 
-static int	check_orgs_fd = -1;	/* the child's end of the org pipe */
-
 /*
  * The second half of the start-up check: the layout of every page, then
  * every queued message read back whole (its records decoded and their
- * checksums checked), as the daemon will read them.
+ * checksums checked), as the daemon will read them; the organisations
+ * they go to are written to fd.
  */
 static int
-check_layout(const char *dir, size_t map_size)
+check_layout(const char *dir, size_t map_size, int fd)
 {
-	struct queued_orgs q = { NULL, 0, 0, -1 };
+	struct queued_orgs q = { NULL, 0, 0, fd };
 	struct store	*st;
 	MDB_env		*env;
 	MDB_txn		*t;
@@ -661,7 +654,6 @@ check_layout(const char *dir, size_t map_size)
 	/* a scan of the whole queue: readahead and fault-around help here */
 	if (open_env(&st, dir, map_size, 0) != 0)
 		return 1;
-	q.fd = check_orgs_fd;
 	rc = store_out_queued_each(st, check_queued_visit, &q);
 	store_close(st);
 	free(q.seen);
@@ -670,10 +662,11 @@ check_layout(const char *dir, size_t map_size)
 
 /*
  * The first half: every entry of every database read through LMDB's own
- * cursors, then the writes the daemon makes first, thrown away.
+ * cursors, so that LMDB walks every page, then the writes the daemon
+ * makes first, thrown away.  (fd: unused.)
  */
 static int
-check_pages(const char *dir, size_t map_size)
+check_pages(const char *dir, size_t map_size, int fd)
 {
 	MDB_env		*env;
 	MDB_txn		*t;
@@ -683,6 +676,7 @@ check_pages(const char *dir, size_t map_size)
 	volatile uint8_t sink = 0;
 	int		 i, rc;
 
+	(void)fd;
 	if (check_open(dir, map_size, &env, &t) != 0)
 		return 1;
 	for (i = 0; i < DB_COUNT; i++) {
@@ -752,9 +746,14 @@ check_pages(const char *dir, size_t map_size)
 	return 0;
 }
 
-/* Runs fn in a child process; returns its pid or -1. */
+/*
+ * Runs fn in a child process; returns its pid or -1.  LMDB 0.9 has no page
+ * checksums and may crash on a damaged page: the caller learns the file
+ * is damaged from how the child ended, before it serves anything.
+ */
 static pid_t
-check_fork(int (*fn)(const char *, size_t), const char *dir, size_t map_size)
+check_fork(int (*fn)(const char *, size_t, int), const char *dir,
+    size_t map_size, int fd)
 {
 	pid_t	pid;
 
@@ -767,7 +766,7 @@ check_fork(int (*fn)(const char *, size_t), const char *dir, size_t map_size)
 	signal(SIGILL, SIG_DFL);
 	signal(SIGFPE, SIG_DFL);
 	signal(SIGABRT, SIG_DFL);
-	_exit(fn(dir, map_size));
+	_exit(fn(dir, map_size, fd));
 }
 
 /* Waits for a check child: 1 if it found damage (or died), else 0. */
@@ -806,7 +805,7 @@ store_check(const char *dir, size_t map_size,
 	 * layout and the queue read back), so a large store is ready in
 	 * about half the time.  LMDB coordinates the two through lock.mdb.
 	 */
-	if ((a = check_fork(check_pages, dir, map_size)) == -1)
+	if ((a = check_fork(check_pages, dir, map_size, -1)) == -1)
 		return -errno;
 	/* the second tells which organisations queued messages go to */
 	if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -814,10 +813,8 @@ store_check(const char *dir, size_t map_size,
 		(void)check_wait(a);
 		return err;
 	}
-	check_orgs_fd = fds[1];
-	b = check_fork(check_layout, dir, map_size);
+	b = check_fork(check_layout, dir, map_size, fds[1]);
 	err = -errno;
-	check_orgs_fd = -1;
 	close(fds[1]);
 	if (b == -1) {
 		close(fds[0]);

@@ -91,6 +91,14 @@ int	store_check(const char *dir, size_t map_size,
 void	store_close(struct store *st);
 
 /*
+ * Unmaps the store's pages from this process (MADV_DONTNEED on LMDB's
+ * read-only map): they stay in the page cache and are mapped again when
+ * next read.  Lets the resident size follow what the daemon is using
+ * rather than everything it ever read.  Safe with transactions open.
+ */
+int	store_release_map(struct store *st) CAIRN_MUSTCHECK;
+
+/*
  * Below this much free space on the store's file system a failed commit
  * counts as a full store (CAIRN_ENOSPACE), and the workflow stops
  * accepting new work well before it.
@@ -103,14 +111,6 @@ void	store_close(struct store *st);
  * unknown).  Uses a short read transaction.
  * Returns 0 or CAIRN_ESTORE.
  */
-/*
- * Unmaps the store's pages from this process (MADV_DONTNEED on LMDB's
- * read-only map): they stay in the page cache and are mapped again when
- * next read.  Lets the resident size follow what the daemon is using
- * rather than everything it ever read.  Safe with transactions open.
- */
-int	store_release_map(struct store *st) CAIRN_MUSTCHECK;
-
 int	store_space(struct store *st, uint64_t *map_free, uint64_t *disk_free)
 	    CAIRN_MUSTCHECK;
 
