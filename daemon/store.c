@@ -1275,7 +1275,9 @@ out:
 struct due_ctx {
 	int64_t		 now;
 	struct store_out *out;
-	size_t		 max, got;
+	size_t		 max, got, visit_max, visited;
+	enum store_due_pick (*pick)(void *, const struct store_out *);
+	void		*arg;
 	int64_t		 next;
 };
 
@@ -1283,20 +1285,32 @@ static int
 due_visit(void *arg, int64_t when, struct store_out *o)
 {
 	struct due_ctx *d = arg;
+	enum store_due_pick p = STORE_DUE_TAKE;
 
-	if (when > d->now || d->got == d->max) {
+	if (when > d->now || d->got == d->max || d->visited == d->visit_max) {
 		d->next = when;
 		return 1;
 	}
-	d->out[d->got++] = *o;
+	if (d->pick != NULL)
+		p = d->pick(d->arg, o);
+	if (p == STORE_DUE_STOP) {
+		d->next = when;
+		return 1;
+	}
+	d->visited++;
+	if (p == STORE_DUE_TAKE)
+		d->out[d->got++] = *o;
 	return 0;
 }
 
 int
-store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
-    struct store_out *out, size_t max, size_t *n, int64_t *next_ms)
+store_out_due_select(struct store *st, struct store_txn *txn, int64_t now_ms,
+    struct store_out *out, size_t max, size_t visit_max,
+    enum store_due_pick (*pick)(void *, const struct store_out *), void *arg,
+    size_t *n, int64_t *next_ms)
 {
-	struct due_ctx d = { now_ms, out, max, 0, INT64_MAX };
+	struct due_ctx d = { now_ms, out, max, 0, visit_max, 0, pick, arg,
+	    INT64_MAX };
 	int	rc;
 
 	*n = 0;
@@ -1306,6 +1320,14 @@ store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
 	*n = d.got;
 	*next_ms = d.next;
 	return 0;
+}
+
+int
+store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
+    struct store_out *out, size_t max, size_t *n, int64_t *next_ms)
+{
+	return store_out_due_select(st, txn, now_ms, out, max, SIZE_MAX, NULL,
+	    NULL, n, next_ms);
 }
 
 struct queued_ctx {

@@ -184,6 +184,26 @@ int	store_out_due(struct store *st, struct store_txn *txn, int64_t now_ms,
 	    struct store_out *out, size_t max, size_t *n, int64_t *next_ms)
 	    CAIRN_MUSTCHECK;
 
+/* What store_out_due_select's filter says of one due message. */
+enum store_due_pick {
+	STORE_DUE_TAKE,		/* list it */
+	STORE_DUE_SKIP,		/* leave it, look at the next one */
+	STORE_DUE_STOP		/* leave it and stop: nothing after is wanted */
+};
+
+/*
+ * store_out_due, with a filter: each due message is handed to pick, and
+ * only those it takes are listed (up to max); at most visit_max due
+ * messages are looked at.  *next_ms is the next_ms of the first message
+ * not looked at (or of the one pick stopped at), INT64_MAX if none.
+ * pick must not write to the store.
+ */
+int	store_out_due_select(struct store *st, struct store_txn *txn,
+	    int64_t now_ms, struct store_out *out, size_t max,
+	    size_t visit_max,
+	    enum store_due_pick (*pick)(void *arg, const struct store_out *o),
+	    void *arg, size_t *n, int64_t *next_ms) CAIRN_MUSTCHECK;
+
 /*
  * Calls fn for every QUEUED message, in schedule order, until fn returns
  * non-zero (which is then returned).  Reads only the schedule's entries,

@@ -27,6 +27,13 @@
 #include "proto/workdays.h"
 
 #define DUE_BATCH	512
+/*
+ * A due scan stops at a run of this many messages to peers whose window
+ * is full; every DEEP_SCAN_MS one scan looks further (up to
+ * 2 * DUE_BATCH), for messages to other peers queued behind such a run.
+ */
+#define SKIP_RUN	64
+#define DEEP_SCAN_MS	250
 #define SUMMARY_MS	60000	/* one info line per minute of traffic */
 #define DIRECT_SEND_MAX	(64 * 1024)	/* sent from memory after commit */
 
@@ -41,6 +48,7 @@ struct inflight {
 	uint8_t		(*ids)[CAIRN_MSG_ID_BYTES];
 	int64_t		*deadline;
 	size_t		 n;
+	size_t		 taken;		/* slots promised by the due scan */
 };
 
 struct workflow {
@@ -63,6 +71,7 @@ struct workflow {
 	 */
 	int			 due_idle;
 	int64_t			 due_idle_until;
+	int64_t			 deep_scan_ms;	/* next scan past full windows */
 	/* messages of this pass, then of the summary period, by event */
 	struct counts {
 		uint64_t	 queued, received, delivered, rejected,
@@ -1621,9 +1630,66 @@ send_done(void *arg, int rc)
 	free(j);
 }
 
+/* The due scan's view of the windows, for due_pick. */
+struct due_scan {
+	struct workflow	*wf;
+	int64_t		 now;
+	int		 deep;		/* do not stop at full windows */
+	size_t		 skipped, run;
+	int		 stopped;
+};
+
+/* every connected peer's window is full (counting the slots promised) */
+static int
+windows_full(struct workflow *wf)
+{
+	struct inflight *p;
+	size_t	i;
+
+	for (i = 0; i < wf->npeers; i++) {
+		p = &wf->peers[i];
+		if (p->n + p->taken < wf->cfg->window &&
+		    xport_peer_ready(wf->x, p->org))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Which due messages the pass takes: an expired one (it fails), one to a
+ * peer not connected (it is parked), one to a peer with room in its
+ * window (it is sent).  One to a peer whose window is full is left where
+ * it is: listing it would only decode it for nothing, pass after pass.
+ */
+static enum store_due_pick
+due_pick(void *arg, const struct store_out *o)
+{
+	struct due_scan *ds = arg;
+	struct workflow *wf = ds->wf;
+	struct inflight *p;
+
+	if (ds->now >= o->expires_ms || !xport_peer_ready(wf->x, o->to_org) ||
+	    (p = inflight_peer(wf, o->to_org)) == NULL)
+		goto take;
+	if (p->n + p->taken < wf->cfg->window) {
+		p->taken++;
+		goto take;
+	}
+	ds->skipped++;
+	if (!ds->deep && (++ds->run >= SKIP_RUN || windows_full(wf))) {
+		ds->stopped = 1;
+		return STORE_DUE_STOP;
+	}
+	return STORE_DUE_SKIP;
+take:
+	ds->run = 0;
+	return STORE_DUE_TAKE;
+}
+
 void
 workflow_due(struct workflow *wf)
 {
+	struct due_scan ds;
 	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
 	struct store_out *due;
 	struct store_txn *t;
@@ -1644,8 +1710,18 @@ workflow_due(struct workflow *wf)
 	if ((t = txn(wf)) == NULL)
 		return;
 	due = wf->due;
-	if ((rc = store_out_due(wf->st, t, now, due, wf->due_batch, &n,
-	    &next)) != 0) {
+	memset(&ds, 0, sizeof(ds));
+	ds.wf = wf;
+	ds.now = now;
+	if (now >= wf->deep_scan_ms) {
+		ds.deep = 1;
+		wf->deep_scan_ms = now + DEEP_SCAN_MS;
+	}
+	rc = store_out_due_select(wf->st, t, now, due, wf->due_batch,
+	    ds.deep ? 2 * wf->due_batch : SIZE_MAX, due_pick, &ds, &n, &next);
+	for (i = 0; i < wf->npeers; i++)
+		wf->peers[i].taken = 0;
+	if (rc != 0) {
 		/*
 		 * A record that fails its checksum is never served or
 		 * guessed at: stop, and let the operator restore the state
@@ -1668,7 +1744,8 @@ workflow_due(struct workflow *wf)
 		if ((peer = inflight_peer(wf, o->to_org)) == NULL)
 			goto out;
 		/* due again means the last attempt timed out */
-		inflight_remove(wf, o->to_org, o->msg_id);
+		if (o->attempts > 0)
+			inflight_remove(wf, o->to_org, o->msg_id);
 		addr(local, sizeof(local), wf->cfg->org, o->from_function);
 		addr(remote, sizeof(remote), o->to_org, o->to_function);
 		if (now >= o->expires_ms) {
@@ -1764,10 +1841,14 @@ workflow_due(struct workflow *wf)
 		peer->deadline[k] = o->next_ms;
 		workflow_defer(wf, send_done, j);
 	}
-	/* all of the due were seen, and each only waits for a window */
-	if (n > 0 && nfull == n && n < wf->due_batch) {
+	/*
+	 * What was left due waits only for a window: scanning again changes
+	 * nothing until a slot frees, a message is added, a peer comes up,
+	 * or (when the scan stopped short) the next deep scan.
+	 */
+	if ((ds.skipped > 0 || nfull > 0) && n < wf->due_batch) {
 		wf->due_idle = 1;
-		wf->due_idle_until = next;
+		wf->due_idle_until = ds.stopped ? wf->deep_scan_ms : next;
 	}
 out:
 	return;

@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -607,6 +608,7 @@ cmd_throughput(int argc, char **argv)
 	double	 seconds = 10, t_first, t_end, sub_end;
 	size_t	 threads = 1, window = 512, attach = 0, max = SIZE_MAX, errors;
 	size_t	 delivered;
+	struct rusage ru;
 	int	 ch, rc, stalled;
 
 	while ((ch = getopt(argc, argv, "d:m:n:s:t:w:z:")) != -1) {
@@ -672,6 +674,12 @@ cmd_throughput(int argc, char **argv)
 	    all.n - delivered);
 	if (errors > 0)
 		printf("bench: tp_%s_submit_errors %zu msgs\n", name, errors);
+	/* the client's own share of the two cores */
+	if (getrusage(RUSAGE_SELF, &ru) == 0 && all.n > 0)
+		printf("bench: tp_%s_cpu_client %.0f us/msg\n", name,
+		    ((double)ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec +
+		    (double)ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec) /
+		    (double)all.n);
 	free(all.v);
 	return rc == 0 ? 0 : 1;
 }

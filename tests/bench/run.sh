@@ -394,7 +394,7 @@ if want others; then
 fi
 
 if want throughput; then
-	for size in 1k 64k; do
+	for size in ${BENCH_SIZES:-1k 64k}; do
 		if [ $size = 1k ]; then z=0; else z=65536; fi
 		echo "== throughput $size: $THREADS client(s), window $WINDOW, ${SECONDS_RUN}s"
 		fresh

@@ -112,6 +112,7 @@ federation = keys/federation.pub
 retry_min = ${RETRY_MIN:-200ms}
 retry_max = ${RETRY_MAX:-2s}
 EOC
+		[ -n "${WINDOW:-}" ] && echo "window = $WINDOW" >> "$T/$org.conf"
 	done
 }
 

@@ -403,6 +403,80 @@ expect_due(struct store *st, int64_t now, size_t max, size_t want_n,
 	assert_true(next == want_next);
 }
 
+/* due_select's filter: peers "full.x" are skipped, "stop.x" stops */
+static enum store_due_pick
+pick_org(void *arg, const struct store_out *o)
+{
+	size_t	*seen = arg;
+
+	(*seen)++;
+	if (strcmp(o->to_org, "full.x") == 0)
+		return STORE_DUE_SKIP;
+	if (strcmp(o->to_org, "stop.x") == 0)
+		return STORE_DUE_STOP;
+	return STORE_DUE_TAKE;
+}
+
+static void
+test_store_due_select(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn *txn;
+	struct store_out o[6], out[6];
+	static const char *orgs[6] = { "full.x", "full.x", "a.x", "full.x",
+	    "stop.x", "b.x" };
+	size_t	 i, n, seen;
+	int64_t	 next;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+
+	assert_int_equal(store_begin(f->st, &txn), 0);
+	for (i = 0; i < 6; i++) {
+		make_out(&o[i], (unsigned int)i + 1, 100 + (int64_t)i);
+		strcpy(o[i].to_org, orgs[i]);
+		assert_int_equal(store_out_add(txn, &o[i], NULL, 0), 0);
+	}
+	assert_int_equal(store_commit(txn), 0);
+
+	/* skipped ones are looked at, not listed; a stop ends the scan */
+	seen = 0;
+	assert_int_equal(store_out_due_select(f->st, NULL, 1000, out, 6, 6,
+	    pick_org, &seen, &n, &next), 0);
+	assert_int_equal(n, 1);
+	make_id(id, 3);
+	assert_memory_equal(out[0].msg_id, id, CAIRN_MSG_ID_BYTES);
+	assert_int_equal(seen, 5);
+	assert_true(next == 104);	/* the one it stopped at */
+
+	/* visit_max counts every message looked at, taken or skipped */
+	seen = 0;
+	assert_int_equal(store_out_due_select(f->st, NULL, 1000, out, 6, 2,
+	    pick_org, &seen, &n, &next), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(seen, 2);
+	assert_true(next == 102);
+
+	/* max counts taken ones only */
+	seen = 0;
+	assert_int_equal(store_out_due_select(f->st, NULL, 1000, out, 1, 6,
+	    pick_org, &seen, &n, &next), 0);
+	assert_int_equal(n, 1);
+	assert_true(next == 103);
+
+	/* not yet due: not looked at */
+	seen = 0;
+	assert_int_equal(store_out_due_select(f->st, NULL, 101, out, 6, 6,
+	    pick_org, &seen, &n, &next), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(seen, 2);
+	assert_true(next == 102);
+
+	/* without a filter it is store_out_due */
+	assert_int_equal(store_out_due_select(f->st, NULL, 1000, out, 6,
+	    SIZE_MAX, NULL, NULL, &n, &next), 0);
+	assert_int_equal(n, 6);
+	assert_true(next == INT64_MAX);
+}
+
 static void
 test_store_sched_order_and_due(void **state)
 {
@@ -1643,6 +1717,7 @@ main(void)
 		T(test_store_out_roundtrip),
 		T(test_store_out_refuses_bad_fields),
 		T(test_store_sched_order_and_due),
+		T(test_store_due_select),
 		T(test_store_envelope_byte_exact),
 		T(test_store_receipts),
 		T(test_store_out_each_nested_read),
