@@ -383,16 +383,41 @@ cairn_valid_date(const char *s, int64_t *days)
  * above U+10FFFF.  C1 controls (U+0080..U+009F) are control characters
  * too and are refused like C0 ones: terminals act on them (CSI, NEL).
  */
+/*
+ * Some byte of w is below 0x20, 0x7f or above it: not plain printable
+ * ASCII (the usual bit tricks; exact as a yes/no for the whole word).
+ */
+static inline int
+word_not_plain(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t	below = (w - 0x20 * ones) & ~w;
+	uint64_t	del = (w ^ 0x7f * ones) - ones;
+
+	del &= ~(w ^ 0x7f * ones);
+	return ((below | del | w) & high) != 0;
+}
+
 int
 cairn_valid_text(const char *s, size_t len, size_t max, int multiline)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i, k, n;
 	uint32_t		 cp, min;
+	uint64_t		 w;
 
 	if (s == NULL || len > max)
 		return CAIRN_ESTRING;
 	for (i = 0; i < len; i += n) {
+		/* eight plain printable ASCII bytes at a time */
+		if (len - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if (!word_not_plain(w)) {
+				n = 8;
+				continue;
+			}
+		}
 		cp = p[i];
 		if (cp < 0x80) {
 			n = 1;

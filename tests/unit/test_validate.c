@@ -650,6 +650,86 @@ test_validate_text_truncation(void **state)
 	}
 }
 
+/* the byte-at-a-time rule, as cairn_valid_text must behave */
+static int
+ref_text_ok(const unsigned char *p, size_t len, int multiline)
+{
+	size_t	 i = 0, k, n;
+	uint32_t cp, min;
+
+	while (i < len) {
+		cp = p[i];
+		if (cp < 0x80) {
+			if (cp == 0x7f || (cp < 0x20 && !(multiline &&
+			    (cp == '\t' || cp == '\n' || cp == '\r'))))
+				return 0;
+			i++;
+			continue;
+		}
+		if (cp >= 0xc2 && cp <= 0xdf) {
+			n = 2; cp &= 0x1f; min = 0x80;
+		} else if (cp >= 0xe0 && cp <= 0xef) {
+			n = 3; cp &= 0x0f; min = 0x800;
+		} else if (cp >= 0xf0 && cp <= 0xf4) {
+			n = 4; cp &= 0x07; min = 0x10000;
+		} else
+			return 0;
+		if (len - i < n)
+			return 0;
+		for (k = 1; k < n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/*
+ * Plain ASCII is checked eight bytes at a time: every byte value at every
+ * position of a word, and pairs of bytes, judged as the byte rule does.
+ */
+static void
+test_validate_text_words(void **state)
+{
+	unsigned char buf[24];
+	size_t	 pos, pos2, len;
+	unsigned int b, b2;
+	int	 ml, want, got;
+
+	(void)state;
+	for (ml = 0; ml <= 1; ml++)
+	for (len = 0; len <= sizeof(buf); len += 3)
+	for (pos = 0; pos < len; pos++)
+	for (b = 0; b < 256; b++) {
+		memset(buf, 'a', sizeof(buf));
+		buf[pos] = (unsigned char)b;
+		want = ref_text_ok(buf, len, ml) ? 0 : CAIRN_ESTRING;
+		got = cairn_valid_text((const char *)buf, len, sizeof(buf),
+		    ml);
+		if (got != want)
+			fail_msg("byte %02x at %zu of %zu (multiline %d): got "
+			    "%d, want %d", b, pos, len, ml, got, want);
+		/* with a second byte anywhere after it: 2-byte sequences */
+		for (pos2 = pos + 1; pos2 < len && b % 16 == 0; pos2++)
+		for (b2 = 0; b2 < 256; b2 += 5) {
+			buf[pos2] = (unsigned char)b2;
+			want = ref_text_ok(buf, len, ml) ? 0 : CAIRN_ESTRING;
+			got = cairn_valid_text((const char *)buf, len,
+			    sizeof(buf), ml);
+			if (got != want)
+				fail_msg("bytes %02x@%zu %02x@%zu of %zu: got "
+				    "%d, want %d", b, pos, b2, pos2, len, got,
+				    want);
+			buf[pos2] = 'a';
+		}
+	}
+}
+
 static void
 test_validate_endpoint(void **state)
 {
@@ -762,6 +842,7 @@ main(void)
 		cmocka_unit_test(test_validate_date_continuous),
 		cmocka_unit_test(test_validate_text),
 		cmocka_unit_test(test_validate_text_truncation),
+		cmocka_unit_test(test_validate_text_words),
 		cmocka_unit_test(test_validate_endpoint),
 	};
 
