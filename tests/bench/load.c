@@ -12,8 +12,10 @@
  *	first the time of one message to a peer not yet connected, then
  *	RATE messages/s on a fixed schedule (open loop: latency counts from
  *	the planned submit time); submit->delivered at the receiver (its
- *	received_ms) and submit->DELIVERED seen at the sender (-W: not
- *	watched during the run, to see what the watching costs).
+ *	received_ms) and submit->receipt at the sender (the time of the
+ *	sender's "delivered" audit record, written in the pass that takes
+ *	the receipt in).  Both are read after the run: nothing polls the
+ *	daemons while they are measured.
  *   load big -s SOCK -r RSOCK -z BYTES -P PID -Q PID
  *	one message with a BYTES attachment, submit to DELIVERED, and the
  *	peak RSS (VmHWM) of both daemons.
@@ -41,6 +43,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,7 @@
 #include <sodium.h>
 
 #include "client/cairn.h"
+#include "proto/audit.h"
 
 #define FROM_FUNCTION	"skolskoterska"
 #define TO_ADDRESS	"alingsas.uph/konsultation"
@@ -725,6 +729,68 @@ lat_submit(void *arg)
 }
 
 static int
+cmp_id(const void *a, const void *b)
+{
+	return memcmp((*(struct rec *const *)a)->id,
+	    (*(struct rec *const *)b)->id, CAIRN_MSG_ID_BYTES);
+}
+
+/*
+ * Sets each message's t_seen to the time of its "delivered" record in the
+ * sender's audit trail (NAN when it has none), read page by page after
+ * the run.
+ */
+static int
+receipt_times(struct cairn_client *c, struct rec *v, size_t n)
+{
+	struct cairn_ctl_audit page;
+	struct cairn_audit_record ar;
+	struct rec **idx, key, *kp = &key, **hit;
+	uint64_t from = 1, last;
+	size_t	 i;
+	bool	 more;
+	int	 rc = 0;
+
+	if ((idx = calloc(n ? n : 1, sizeof(*idx))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].t_seen = NAN;
+		idx[i] = &v[i];
+	}
+	qsort(idx, n, sizeof(*idx), cmp_id);
+	for (;;) {
+		memset(&page, 0, sizeof(page));
+		if ((rc = cairn_client_audit_page(c, from, false, 0, NULL,
+		    &page)) != 0)
+			break;
+		last = from - 1;
+		for (i = 0; i < page.nrecords; i++) {
+			const struct cairn_ctl_audit_entry *e = &page.records[i];
+
+			if (e->seq == 0)
+				break;
+			last = e->seq;
+			if (e->code != 0 ||
+			    cairn_audit_open(&ar, e->data, e->len) != 0 ||
+			    ar.event != CAIRN_AUDIT_DELIVERED ||
+			    !ar.has_msg_id)
+				continue;
+			memcpy(key.id, ar.msg_id, CAIRN_MSG_ID_BYTES);
+			if ((hit = bsearch(&kp, idx, n, sizeof(*idx),
+			    cmp_id)) != NULL)
+				(*hit)->t_seen = (double)ar.time_ms;
+		}
+		more = page.more;
+		cairn_ctl_audit_clear(&page);
+		if (!more || last < from)
+			break;
+		from = last + 1;
+	}
+	free(idx);
+	return rc;
+}
+
+static int
 cmd_latency(int argc, char **argv)
 {
 	struct sched s;
@@ -736,16 +802,13 @@ cmd_latency(int argc, char **argv)
 	double	*dv = NULL, *rv = NULL, *sv = NULL;
 	double	 seconds = 10, rate = 1000;
 	double	 t0, deadline;
-	size_t	 nthreads = 4, i, lo, nd = 0, nr = 0, ns = 0;
-	int	 ch, rc = 0, watch = 1;
+	size_t	 nthreads = 4, i, nd = 0, nr = 0, ns = 0;
+	int	 ch, rc = 0;
 
-	while ((ch = getopt(argc, argv, "d:r:R:s:t:W")) != -1) {
+	while ((ch = getopt(argc, argv, "d:r:R:s:t:")) != -1) {
 		switch (ch) {
 		case 'd':
 			seconds = atof(optarg);
-			break;
-		case 'W':
-			watch = 0;
 			break;
 		case 'r':
 			rsock = optarg;
@@ -818,48 +881,19 @@ cmd_latency(int argc, char **argv)
 		}
 	}
 
-	/*
-	 * Watch the few messages in flight for DELIVERED at the sender: a
-	 * status request every ~0.5 ms at this rate, one at a time.
-	 */
-	deadline = s.t0_mono + seconds + 60;
-	for (lo = 0; lo < s.n && rc == 0 && watch;) {
-		size_t	hi = atomic_load(&s.submitted);
-		int	busy = 0;
-
-		for (i = lo; i < s.n && i < hi + nthreads; i++) {
-			struct rec *r = &s.v[i];
-
-			if (!atomic_load(&s.ready[i]) ||
-			    r->state != REC_QUEUED)
-				continue;
-			busy = 1;
-			if ((rc = status(c, r)) != 0)
-				break;
-			if (r->state != REC_QUEUED)
-				r->t_seen = real_ms();
-		}
-		while (lo < s.n && atomic_load(&s.ready[lo]) &&
-		    s.v[lo].state != REC_QUEUED)
-			lo++;
-		if (mono() > deadline) {
-			rc = CAIRN_ETIMEOUT;
-			atomic_store(&s.stop, 1);
-			break;
-		}
-		sleep_ms(busy ? 0.5 : 0.2);
-	}
-	if (rc != 0)
-		atomic_store(&s.stop, 1);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(th[i].tid, NULL);
-	/* -W: not watched while it ran (to see what watching costs) */
-	for (i = 0; i < s.n && rc == 0 && !watch; i++) {
+	/* then wait until every message is settled at the sender */
+	deadline = s.t0_mono + seconds + 60;
+	for (i = 0; i < s.n && rc == 0; i++) {
+		if (!atomic_load(&s.ready[i]))
+			continue;	/* never submitted: stopped early */
 		while ((rc = status(c, &s.v[i])) == 0 &&
 		    s.v[i].state == REC_QUEUED && mono() < deadline)
 			sleep_ms(2);
-		s.v[i].t_seen = NAN;
 	}
+	if (rc == 0)
+		rc = receipt_times(c, s.v, s.n);
 	if (rc != 0) {
 		fprintf(stderr, "load: latency run: %s\n", cairn_strerror(rc));
 		goto out;
@@ -872,7 +906,8 @@ cmd_latency(int argc, char **argv)
 		sv[ns++] = r->t_sub - r->t_plan;
 		if (r->state != REC_DELIVERED)
 			continue;
-		dv[nd++] = r->t_seen - r->t_plan;
+		if (!isnan(r->t_seen))
+			dv[nd++] = r->t_seen - r->t_plan;
 		if (status(rc_cl, r) == 0 && r->received_ms > 0)
 			rv[nr++] = (double)r->received_ms - r->t_plan;
 	}
@@ -887,12 +922,9 @@ cmd_latency(int argc, char **argv)
 	printf("bench: lat_delivered_p50 %.2f ms\n", pct(rv, nr, 50));
 	printf("bench: lat_delivered_p99 %.2f ms\n", pct(rv, nr, 99));
 	printf("bench: lat_delivered_max %.2f ms\n", nr ? rv[nr - 1] : NAN);
-	if (watch) {
-		printf("bench: lat_receipt_p50 %.2f ms\n", pct(dv, nd, 50));
-		printf("bench: lat_receipt_p99 %.2f ms\n", pct(dv, nd, 99));
-		printf("bench: lat_receipt_max %.2f ms\n",
-		    nd ? dv[nd - 1] : NAN);
-	}
+	printf("bench: lat_receipt_p50 %.2f ms\n", pct(dv, nd, 50));
+	printf("bench: lat_receipt_p99 %.2f ms\n", pct(dv, nd, 99));
+	printf("bench: lat_receipt_max %.2f ms\n", nd ? dv[nd - 1] : NAN);
 	printf("bench: lat_not_delivered %zu msgs\n", s.n - nd);
 out:
 	free(sv);
@@ -1197,7 +1229,7 @@ usage(void)
 	    "usage: load throughput -s sock [-t threads] [-w window] "
 	    "[-d seconds] [-m max] [-z bytes] [-n name]\n"
 	    "       load latency -s sock -r rsock [-R rate] [-d seconds] "
-	    "[-t threads] [-W]\n"
+	    "[-t threads]\n"
 	    "       load big -s sock -r rsock -P pid -Q pid [-z bytes]\n"
 	    "       load backlog -s sock -o file [-n max] [-d seconds] "
 	    "[-t threads] [-w window]\n"

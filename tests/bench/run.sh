@@ -25,7 +25,9 @@
 # BENCH_BACKLOG (100000), BENCH_BACKLOG_SECONDS (60), KEEP=1 keeps the
 # temporary directory, BENCH_ONLY="bound others throughput latency big
 # memory",
-# BENCH_PERF=DIR records both daemons with perf during the throughput runs.
+# BENCH_PERF=DIR records both daemons with perf during the throughput runs,
+# BENCH_SIZES="1k 64k" (throughput runs), BENCH_CONF="key = value\n..."
+# (extra lines for both daemons' configuration, to try a setting).
 
 set -u
 export LC_ALL=C
@@ -253,6 +255,10 @@ federation = keys/federation.pub
 # receiver (nothing is purged): room for the runs, not a tuning
 map_size = 8g
 EOC
+		# BENCH_CONF: extra [daemon] lines, for trying a setting
+		if [ -n "${BENCH_CONF:-}" ]; then
+			printf '%b\n' "$BENCH_CONF" >> "$T/$org.conf"
+		fi
 	done
 }
 
@@ -431,7 +437,7 @@ if want latency; then
 	fresh
 	if start $SENDER && start $RECEIVER; then
 		run_load "$LOAD" latency -s "$(sock $SENDER)" \
-		    -r "$(sock $RECEIVER)" -R 1000 -d "$SECONDS_RUN" ||
+		    -r "$(sock $RECEIVER)" -R ${BENCH_LAT_RATE:-1000} -d "$SECONDS_RUN" ${BENCH_LAT_ARGS:-} ||
 			broke "latency"
 	fi
 fi
