@@ -1907,8 +1907,8 @@ workflow_peer_up(void *arg, const char *org)
 			goto out;
 		}
 	}
-	log_info("workflow: %s is reachable, retrying %zu queued messages now",
-	    org, u.n);
+	log_info("workflow: %s connected, sending %zu queued message%s now",
+	    org, u.n, u.n == 1 ? "" : "s");
 out:
 	free(u.ids);
 }
