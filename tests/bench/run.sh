@@ -27,7 +27,8 @@
 # memory",
 # BENCH_PERF=DIR records both daemons with perf during the throughput runs,
 # BENCH_SIZES="1k 64k" (throughput runs), BENCH_CONF="key = value\n..."
-# (extra lines for both daemons' configuration, to try a setting).
+# (extra lines for both daemons' configuration, to try a setting),
+# BENCH_LAT_RATE (1000 msg/s), BENCH_LAT_ARGS (more options for load latency).
 
 set -u
 export LC_ALL=C
