@@ -63,7 +63,6 @@ struct workflow {
 	size_t			 ndefer, capdefer;
 	struct inflight		*peers;
 	size_t			 npeers;
-	int			 window_full;
 	/*
 	 * The last due scan saw every due message and each waits only for
 	 * a full window: scanning again changes nothing until a window slot
@@ -1697,10 +1696,9 @@ workflow_due(struct workflow *wf)
 	struct send_job *j;
 	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
 	int64_t	 now = workflow_now(), next;
-	size_t	 n, i, k, nfull = 0;
+	size_t	 n, i, k;
 	int	 rc, ready;
 
-	wf->window_full = 0;
 	if (now < wf->full_until)
 		return;
 	inflight_expire(wf, now);
@@ -1788,11 +1786,9 @@ workflow_due(struct workflow *wf)
 			}
 			continue;
 		}
-		if (peer->n >= wf->cfg->window) {
-			wf->window_full = 1;
-			nfull++;
+		/* due_pick took it only with a slot promised: cannot happen */
+		if (peer->n >= wf->cfg->window)
 			continue;
-		}
 		o->attempts++;
 		o->next_ms = now + backoff(wf->cfg, o->attempts);
 		if (o->next_ms > o->expires_ms)
@@ -1846,7 +1842,7 @@ workflow_due(struct workflow *wf)
 	 * nothing until a slot frees, a message is added, a peer comes up,
 	 * or (when the scan stopped short) the next deep scan.
 	 */
-	if ((ds.skipped > 0 || nfull > 0) && n < wf->due_batch) {
+	if (ds.skipped > 0 && n < wf->due_batch) {
 		wf->due_idle = 1;
 		wf->due_idle_until = ds.stopped ? wf->deep_scan_ms : next;
 	}
@@ -1930,8 +1926,6 @@ workflow_timeout(struct workflow *wf, int max_ms)
 		return wf->due_idle_until - now < max_ms ?
 		    (int)(wf->due_idle_until - now) : max_ms;
 	}
-	if (wf->window_full)
-		return max_ms < 20 ? max_ms : 20;
 	if (store_out_due(wf->st, NULL, INT64_MIN, &o, 0, &n, &next) != 0)
 		return max_ms;
 	now = workflow_now();

@@ -72,7 +72,7 @@ struct rec {
 	uint8_t		id[CAIRN_MSG_ID_BYTES];
 	double		t_plan;		/* ms, CLOCK_REALTIME */
 	double		t_sub;		/* submit returned */
-	double		t_seen;		/* sender said DELIVERED */
+	double		t_seen;		/* DELIVERED at the sender */
 	int64_t		receipt_ms;	/* receiver's receipt time */
 	int64_t		received_ms;	/* receiver's inbox time */
 	int		state;
