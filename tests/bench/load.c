@@ -5,9 +5,12 @@
  * daemons; this program only talks to their client sockets.
  *
  *   load throughput -s SOCK [-t THREADS] [-d SECONDS] [-z ATTACH] -n NAME
+ *	    [-P SENDER_PID -Q RECEIVER_PID]
  *	submits from THREADS clients (one connection each) for SECONDS,
  *	then waits until every message is settled at the sender; the time
- *	runs from the first submit to the last receipt.
+ *	runs from the first submit to the last receipt.  The CPU time per
+ *	message of the client and (with -P/-Q) of each daemon, and its
+ *	system part, over that same time.
  *   load latency -s SOCK -r RSOCK [-R RATE] [-d SECONDS] [-t THREADS]
  *	first the time of one message to a peer not yet connected, then
  *	RATE messages/s on a fixed schedule (open loop: latency counts from
@@ -143,8 +146,9 @@ static void	*submit_run(void *);
 static int	 submit_many(const char *, size_t, size_t, size_t, double, size_t,
 		    struct recs *, double *, size_t *);
 static void	*sweep_run(void *);
+struct cpu_marks;
 static int	 settle(const char *, struct rec *, size_t, size_t,
-		    double *, size_t *, int *);
+		    double *, size_t *, int *, struct cpu_marks *);
 static long	 proc_kib(long, const char *);
 static int	 cmd_throughput(int, char **);
 static void	*lat_submit(void *);
@@ -503,6 +507,63 @@ out:
 }
 
 /*
+ * CPU time of the run itself: the client (this process, getrusage) and
+ * both daemons (/proc/PID/stat), at the first submit and when the last
+ * message is seen settled, before the read-back of every message's
+ * status (a request per message: it would count as the run's CPU).
+ */
+struct cpu_marks {
+	long	 pid[2];		/* sender, receiver; 0: not given */
+	double	 user[2][2], sys[2][2];	/* [daemon][start, end], seconds */
+	double	 client[2];
+};
+
+/* utime and stime of PID in seconds; -1 when it cannot be read. */
+static int
+proc_cpu(long pid, double *user, double *sys)
+{
+	char	 path[64], buf[1024], *p;
+	unsigned long ut, st;
+	ssize_t	 len;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	/* after the command name in parentheses: state is field 3 */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return -1;
+	*user = (double)ut / (double)sysconf(_SC_CLK_TCK);
+	*sys = (double)st / (double)sysconf(_SC_CLK_TCK);
+	return 0;
+}
+
+static void
+cpu_mark(struct cpu_marks *m, int k)
+{
+	struct rusage ru;
+	int	 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		if (m->pid[i] > 0 && proc_cpu(m->pid[i], &m->user[i][k],
+		    &m->sys[i][k]) != 0)
+			m->pid[i] = 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		m->client[k] = (double)ru.ru_utime.tv_sec +
+		    ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+		    ru.ru_stime.tv_usec / 1e6;
+}
+
+/*
  * Waits until every message in v (submit order) is settled at the sender.
  * The delivery front is followed with a stride (few polls while the
  * daemons work); then every message is read back by nthreads clients,
@@ -514,7 +575,7 @@ out:
  */
 static int
 settle(const char *sock, struct rec *v, size_t n, size_t nthreads,
-    double *t_end, size_t *delivered, int *stalled)
+    double *t_end, size_t *delivered, int *stalled, struct cpu_marks *m)
 {
 	struct cairn_client *c;
 	struct sweeper *w;
@@ -547,6 +608,8 @@ settle(const char *sock, struct rec *v, size_t n, size_t nthreads,
 		sleep_ms(n - i <= STRIDE ? 1 : 10);
 	}
 	*t_end = real_ms();
+	/* the CPU of the run, before the read-back below adds its own */
+	cpu_mark(m, 1);
 	cairn_client_close(c);
 	if (rc != 0)
 		return rc;
@@ -612,11 +675,19 @@ cmd_throughput(int argc, char **argv)
 	double	 seconds = 10, t_first, t_end, sub_end;
 	size_t	 threads = 1, window = 512, attach = 0, max = SIZE_MAX, errors;
 	size_t	 delivered;
-	struct rusage ru;
-	int	 ch, rc, stalled;
+	struct cpu_marks cm;
+	const char *who[2] = { "sender", "receiver" };
+	int	 ch, rc, stalled, i;
 
-	while ((ch = getopt(argc, argv, "d:m:n:s:t:w:z:")) != -1) {
+	memset(&cm, 0, sizeof(cm));
+	while ((ch = getopt(argc, argv, "d:m:n:P:Q:s:t:w:z:")) != -1) {
 		switch (ch) {
+		case 'P':
+			cm.pid[0] = strtol(optarg, NULL, 10);
+			break;
+		case 'Q':
+			cm.pid[1] = strtol(optarg, NULL, 10);
+			break;
 		case 'w':
 			window = strtoul(optarg, NULL, 10);
 			break;
@@ -644,6 +715,7 @@ cmd_throughput(int argc, char **argv)
 	}
 	if (sock == NULL || threads == 0 || seconds <= 0)
 		usage();
+	cpu_mark(&cm, 0);
 	rc = submit_many(sock, threads, window, attach, seconds, max, &all,
 	    &t_first, &errors);
 	if (all.n == 0) {
@@ -655,7 +727,7 @@ cmd_throughput(int argc, char **argv)
 		fprintf(stderr, "load: submitting stopped early: %s\n",
 		    cairn_strerror(rc));
 	rc = settle(sock, all.v, all.n, threads, &t_end, &delivered,
-	    &stalled);
+	    &stalled, &cm);
 	if (rc != 0)
 		fprintf(stderr, "load: settling: %s\n", cairn_strerror(rc));
 	if (stalled) {
@@ -678,12 +750,18 @@ cmd_throughput(int argc, char **argv)
 	    all.n - delivered);
 	if (errors > 0)
 		printf("bench: tp_%s_submit_errors %zu msgs\n", name, errors);
-	/* the client's own share of the two cores */
-	if (getrusage(RUSAGE_SELF, &ru) == 0 && all.n > 0)
-		printf("bench: tp_%s_cpu_client %.0f us/msg\n", name,
-		    ((double)ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec +
-		    (double)ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec) /
-		    (double)all.n);
+	/* where the two cores went during the run, per message */
+	printf("bench: tp_%s_cpu_client %.0f us/msg\n", name,
+	    (cm.client[1] - cm.client[0]) * 1e6 / (double)all.n);
+	for (i = 0; i < 2; i++) {
+		if (cm.pid[i] <= 0)
+			continue;
+		printf("bench: tp_%s_cpu_%s %.0f us/msg\n", name, who[i],
+		    (cm.user[i][1] - cm.user[i][0] + cm.sys[i][1] -
+		    cm.sys[i][0]) * 1e6 / (double)all.n);
+		printf("bench: tp_%s_sys_%s %.0f us/msg\n", name, who[i],
+		    (cm.sys[i][1] - cm.sys[i][0]) * 1e6 / (double)all.n);
+	}
 	free(all.v);
 	return rc == 0 ? 0 : 1;
 }
@@ -1130,7 +1208,8 @@ cmd_drain(int argc, char **argv)
 		}
 	}
 	fclose(f);
-	rc = settle(sock, all.v, all.n, 4, &t_end, &delivered, &stalled);
+	rc = settle(sock, all.v, all.n, 4, &t_end, &delivered, &stalled,
+	    NULL);
 	if (rc != 0)
 		fprintf(stderr, "load: settling: %s\n", cairn_strerror(rc));
 	if (stalled) {
@@ -1227,6 +1306,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: load throughput -s sock [-t threads] [-w window] "
+	    "[-P sender_pid] [-Q receiver_pid] "
 	    "[-d seconds] [-m max] [-z bytes] [-n name]\n"
 	    "       load latency -s sock -r rsock [-R rate] [-d seconds] "
 	    "[-t threads]\n"

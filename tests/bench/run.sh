@@ -4,7 +4,8 @@
 # make bench: the benchmarks of issue 8, in one run.
 #
 #   the bound       crypto and encoding of one message, both cores (bound)
-#   throughput      two cairnd on loopback, 8 clients submitting 1 KiB and
+#   throughput      two cairnd on loopback, one client (BENCH_THREADS)
+#                   keeping 512 submits in flight, 1 KiB and
 #                   64 KiB messages for 10 s, until the last receipt
 #   latency         1,000 messages/s for 10 s; and the first message to a
 #                   peer not yet connected
@@ -28,7 +29,10 @@
 # BENCH_PERF=DIR records both daemons with perf during the throughput runs,
 # BENCH_SIZES="1k 64k" (throughput runs), BENCH_CONF="key = value\n..."
 # (extra lines for both daemons' configuration, to try a setting),
-# BENCH_LAT_RATE (1000 msg/s), BENCH_LAT_ARGS (more options for load latency).
+# BENCH_LAT_RATE (1000 msg/s), BENCH_LAT_ARGS (more options for load latency),
+# BENCH_HOOK=CMD runs "CMD start NAME SENDER_PID RECEIVER_PID" before a
+# throughput run and "CMD stop NAME SENDER_PID RECEIVER_PID MSGS" after it
+# (to sample the daemons from outside).
 
 set -u
 export LC_ALL=C
@@ -356,12 +360,6 @@ perf_stop() {
 	PERF_PIDS=""
 }
 
-# cpu_us PID: user+system CPU time of a process so far, in microseconds.
-cpu_us() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, "");
-	    printf "%.0f\n", ($12 + $13) * 1e6 / hz }' "/proc/$1/stat" 2>/dev/null
-}
-
 # wbytes PID: bytes the process handed to write calls (wchar: LMDB's page
 # writes and the log; write_bytes counts whole folios and overstates them).
 wbytes() {
@@ -407,19 +405,21 @@ if want throughput; then
 		fresh
 		start $SENDER && start $RECEIVER || continue
 		perf_start $size
-		c0s=$(cpu_us "${PID[$SENDER]}"); c0r=$(cpu_us "${PID[$RECEIVER]}")
+		[ -n "${BENCH_HOOK:-}" ] && $BENCH_HOOK start "tp_$size" \
+		    "${PID[$SENDER]}" "${PID[$RECEIVER]}"
 		w0s=$(wbytes "${PID[$SENDER]}"); w0r=$(wbytes "${PID[$RECEIVER]}")
 		run_load "$LOAD" throughput -s "$(sock $SENDER)" \
-		    -t "$THREADS" -w "$WINDOW" -d "$SECONDS_RUN" -z $z -n $size ||
+		    -t "$THREADS" -w "$WINDOW" -d "$SECONDS_RUN" -z $z -n $size \
+		    -P "${PID[$SENDER]}" -Q "${PID[$RECEIVER]}" ||
 			broke "throughput $size"
 		perf_stop
-		# where the CPU went: each daemon's CPU time per message
+		[ -n "${BENCH_HOOK:-}" ] && $BENCH_HOOK stop "tp_$size" \
+		    "${PID[$SENDER]}" "${PID[$RECEIVER]}" \
+		    "${VAL[tp_${size}_msgs]:-0}"
+		# bytes each daemon wrote per message (load prints the CPU
+		# per message of the run itself)
 		n=${VAL[tp_${size}_msgs]:-0}
 		if [ "$n" -gt 0 ]; then
-			fig tp_${size}_cpu_sender $(( ($(cpu_us "${PID[$SENDER]}") \
-			    - c0s) / n )) us/msg
-			fig tp_${size}_cpu_receiver $(( ($(cpu_us \
-			    "${PID[$RECEIVER]}") - c0r) / n )) us/msg
 			fig tp_${size}_written_sender $(( ($(wbytes \
 			    "${PID[$SENDER]}") - w0s) / n )) bytes/msg
 			fig tp_${size}_written_receiver $(( ($(wbytes \
