@@ -86,7 +86,9 @@ static const struct key keys[] = {
 	    "10ms..1h" },
 	{ "retry_max", K_MILLIS, 0, FIELD(retry_max_ms), 10, HOUR_MS,
 	    "10ms..1h" },
-	{ "window", K_COUNT, 0, FIELD(window), 1, 4096, "1..4096" },
+	{ "window", K_COUNT, 0, FIELD(window), 1, 65536, "1..65536" },
+	{ "window_bytes", K_SIZE, 0, FIELD(window_bytes), 64 * KB, GB,
+	    "64K..1G" },
 	{ "workers", K_COUNT, 0, FIELD(workers), 0, 16, "0..16" },
 	{ "max_message", K_SIZE, 0, FIELD(max_message_bytes), KB,
 	    CAIRN_PAYLOAD_MAX_BYTES, "1K..40M" },
@@ -745,6 +747,7 @@ config_load(struct config **out, const char *path, char *err, size_t errlen)
 	conf->retry_min_ms = CONFIG_DEFAULT_RETRY_MIN_MS;
 	conf->retry_max_ms = CONFIG_DEFAULT_RETRY_MAX_MS;
 	conf->window = CONFIG_DEFAULT_WINDOW;
+	conf->window_bytes = CONFIG_DEFAULT_WINDOW_BYTES;
 	conf->workers = CONFIG_WORKERS_AUTO;
 	conf->max_message_bytes = CONFIG_DEFAULT_MAX_MESSAGE;
 	conf->checkpoint_records = CONFIG_DEFAULT_CKPT_RECORDS;

@@ -14,8 +14,9 @@
  *   message_ttl = 14d            ; s/m/h/d, 1m..90d, default 14d
  *   retry_min = 1s               ; ms/s/m/h, 10ms..1h, default 1s
  *   retry_max = 5m               ; ms/s/m/h, retry_min..1h, default 5m
- *   window = 256                 ; 1..4096, default 256
- *   workers = 1                  ; sealing threads, 0..16, default: one
+ *   window = 4096                ; 1..65536, default 4096
+ *   window_bytes = 64M           ; bytes, K/M/G, 64K..1G, default 64M
+ *   workers = 1                  ; crypto threads, 0..16, default: one
  *                                ; per other core, at most 3
  *   max_message = 40M            ; payload bytes, 1K..40M, default 40M
  *   checkpoint_records = 1000    ; 1..1000000, default 1000
@@ -55,7 +56,8 @@
 #define CONFIG_DEFAULT_TTL_S		(14u * 86400)
 #define CONFIG_DEFAULT_RETRY_MIN_MS	1000u
 #define CONFIG_DEFAULT_RETRY_MAX_MS	(5u * 60 * 1000)
-#define CONFIG_DEFAULT_WINDOW		256u
+#define CONFIG_DEFAULT_WINDOW		4096u
+#define CONFIG_DEFAULT_WINDOW_BYTES	(64u * 1024 * 1024)
 #define CONFIG_WORKERS_AUTO		UINT32_MAX
 #define CONFIG_DEFAULT_MAX_MESSAGE	(40u * 1024 * 1024)
 #define CONFIG_DEFAULT_CKPT_RECORDS	1000u
@@ -87,6 +89,7 @@ struct config {
 	uint32_t	 retry_min_ms;
 	uint32_t	 retry_max_ms;
 	uint32_t	 window;		/* in flight per peer */
+	uint32_t	 window_bytes;		/* envelope bytes, ditto */
 	uint32_t	 workers;		/* or CONFIG_WORKERS_AUTO */
 	uint32_t	 max_message_bytes;	/* payload bytes */
 	uint32_t	 checkpoint_records;

@@ -329,8 +329,7 @@ run(struct cairnd *d)
 				continue;
 			xport_ready(d->x, items[i].socket, in, batch, &nin,
 			    rep, batch, &nrep);
-			for (k = 0; k < nin; k++)
-				workflow_incoming(d->wf, &in[k]);
+			workflow_incoming(d->wf, in, nin);
 			for (k = 0; k < nrep; k++)
 				workflow_reply(d->wf, &rep[k]);
 		}

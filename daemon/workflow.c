@@ -42,14 +42,22 @@ struct deferred {
 	void		*arg;
 };
 
-/* Messages sent to one peer and not yet answered, each with a deadline. */
+/*
+ * Messages sent to one peer and not yet answered, each with a deadline
+ * and its envelope's size.  The arrays grow with use, up to the window.
+ */
 struct inflight {
 	char		 org[CAIRN_ORG_ID_MAX + 1];
 	uint8_t		(*ids)[CAIRN_MSG_ID_BYTES];
 	int64_t		*deadline;
-	size_t		 n;
+	size_t		*len;
+	size_t		 n, cap;
+	uint64_t	 bytes;		/* sum of len[0..n-1] */
+	int		 bytes_full;	/* an envelope did not fit in bytes */
 	size_t		 taken;		/* slots promised by the due scan */
 };
+
+struct in_prep;
 
 struct workflow {
 	const struct config	*cfg;
@@ -81,7 +89,9 @@ struct workflow {
 	struct pending_receipt	*pending;
 	size_t			 npending;
 	struct cairn_reply_cache rcache;	/* batch signatures checked */
-	struct pool		*pool;		/* sealing ahead */
+	struct pool		*pool;		/* sealing, opening ahead */
+	struct in_prep		*inprep;	/* one per incoming envelope */
+	size_t			 capin;
 	struct log_ratelimit	 rl;
 	struct log_ratelimit	 rl_full;	/* "store is full" lines */
 	int64_t			 started_ms;
@@ -203,9 +213,11 @@ workflow_shutdown(struct workflow *wf)
 	for (i = 0; i < wf->npeers; i++) {
 		free(wf->peers[i].ids);
 		free(wf->peers[i].deadline);
+		free(wf->peers[i].len);
 	}
 	free(wf->peers);
 	pool_free(wf->pool);
+	free(wf->inprep);
 	free(wf->due);
 	free(wf->pending);
 	free(wf);
@@ -471,23 +483,67 @@ inflight_peer(struct workflow *wf, const char *org)
 	wf->peers = np;
 	memset(&np[i], 0, sizeof(np[i]));
 	scopy(np[i].org, sizeof(np[i].org), org);
-	np[i].ids = calloc(wf->cfg->window, CAIRN_MSG_ID_BYTES);
-	np[i].deadline = calloc(wf->cfg->window, sizeof(int64_t));
-	if (np[i].ids == NULL || np[i].deadline == NULL) {
-		free(np[i].ids);
-		free(np[i].deadline);
-		return NULL;
-	}
 	wf->npeers++;
 	return &np[i];
+}
+
+/*
+ * Whether one more envelope of len bytes may go to p now: a slot free in
+ * the window (the arrays grown to hold it) and room in window_bytes (one
+ * envelope goes whatever its size when none is in flight).  With a
+ * window of thousands, the envelopes of large messages, each a copy in
+ * memory until the peer has it, would otherwise add up to gigabytes.
+ */
+static int
+inflight_room(struct workflow *wf, struct inflight *p, size_t len)
+{
+	size_t	ncap;
+	void	*a, *b, *c;
+
+	if (p->n >= wf->cfg->window ||
+	    (p->n > 0 && p->bytes + len > wf->cfg->window_bytes))
+		return 0;
+	if (p->n < p->cap)
+		return 1;
+	ncap = p->cap ? 2 * p->cap : 64;
+	if (ncap > wf->cfg->window)
+		ncap = wf->cfg->window;
+	a = reallocarray(p->ids, ncap, CAIRN_MSG_ID_BYTES);
+	if (a != NULL)
+		p->ids = a;
+	b = reallocarray(p->deadline, ncap, sizeof(*p->deadline));
+	if (b != NULL)
+		p->deadline = b;
+	c = reallocarray(p->len, ncap, sizeof(*p->len));
+	if (c != NULL)
+		p->len = c;
+	if (a == NULL || b == NULL || c == NULL)
+		return 0;
+	p->cap = ncap;
+	return 1;
+}
+
+/* After inflight_room() said yes. */
+static void
+inflight_add(struct inflight *p, const uint8_t *id, int64_t deadline,
+    size_t len)
+{
+	memcpy(p->ids[p->n], id, CAIRN_MSG_ID_BYTES);
+	p->deadline[p->n] = deadline;
+	p->len[p->n] = len;
+	p->bytes += len;
+	p->n++;
 }
 
 static void
 inflight_drop(struct inflight *p, size_t i)
 {
+	p->bytes -= p->len[i];
+	p->bytes_full = 0;
 	p->n--;
 	memmove(p->ids[i], p->ids[p->n], CAIRN_MSG_ID_BYTES);
 	p->deadline[i] = p->deadline[p->n];
+	p->len[i] = p->len[p->n];
 }
 
 /* Frees the slots of sends whose answer is overdue: they will be retried. */
@@ -984,7 +1040,6 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	struct cairn_sealed sealed;
 	struct iovec env[3];
 	uint8_t	*pt = (uint8_t *)req->payload;
-	size_t	 k;
 	int64_t	 now = workflow_now();
 	int	 rc;
 
@@ -1136,7 +1191,8 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	 */
 	peer = inflight_peer(wf, to_org);
 	if (sealed.len <= DIRECT_SEND_MAX && peer != NULL &&
-	    peer->n < wf->cfg->window && xport_peer_ready(wf->x, to_org) &&
+	    !peer->bytes_full && inflight_room(wf, peer, sealed.len) &&
+	    xport_peer_ready(wf->x, to_org) &&
 	    (j = calloc(1, sizeof(*j))) != NULL) {
 		if ((j->env = malloc(sealed.len)) == NULL) {
 			free(j);
@@ -1167,9 +1223,7 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		memcpy(j->env + sealed.prelen + req->payload_len, sealed.post,
 		    sealed.postlen);
 		j->len = sealed.len;
-		k = peer->n++;
-		memcpy(peer->ids[k], o.msg_id, CAIRN_MSG_ID_BYTES);
-		peer->deadline[k] = o.next_ms;
+		inflight_add(peer, o.msg_id, o.next_ms, j->len);
 		workflow_defer(wf, send_done, j);
 	}
 	if ((rc = workflow_audit(wf, CAIRN_AUDIT_SUBMITTED, o.msg_id, local,
@@ -1335,16 +1389,125 @@ refuse(struct workflow *wf, struct xport_in *in, const struct cairn_header *h,
 		defer_reply(wf, in, buf, len);
 }
 
-void
-workflow_incoming(struct workflow *wf, struct xport_in *in)
+/*
+ * What the worker threads find out about one incoming envelope before the
+ * event loop takes it: every check that needs no store, and the payload
+ * opened (decrypted where it lies and sealed back, so the envelope can
+ * still be stored as it came).
+ */
+struct in_prep {
+	struct cairn_envelope	*e;
+	struct cairn_payload	*p;
+	const struct cairn_function *fn;
+	int64_t			 now;
+	int			 refused;	/* refuse() with what follows */
+	int			 code;
+	int			 with_header;	/* h and the hash known */
+	int			 with_hash;
+	int			 nack;
+	int			 open_rc;	/* of opening, once checked */
+};
+
+struct in_batch {
+	struct workflow		*wf;
+	struct xport_in		*in;
+	struct in_prep		*ip;
+	int64_t			 now;
+};
+
+static void
+in_refused(struct in_prep *ip, int code, int with_hash, int with_header,
+    int nack)
 {
-	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
-	struct cairn_envelope *e = NULL;
-	struct cairn_payload *p = NULL;
+	ip->refused = 1;
+	ip->code = code;
+	ip->with_hash = with_hash;
+	ip->with_header = with_header;
+	ip->nack = nack;
+}
+
+/*
+ * On a worker thread: nothing here may touch the store, log or sockets.
+ * The checks are those of an envelope from anyone, in the order the
+ * event loop made them before: size, form, signer, signature, recipient,
+ * function, kind, time; then the payload is opened.
+ */
+static void
+in_prepare_one(void *arg, size_t i)
+{
+	struct in_batch *b = arg;
+	struct workflow *wf = b->wf;
+	struct xport_in *in = &b->in[i];
+	struct in_prep *ip = &b->ip[i];
 	struct cairn_unsealer unsealer;
 	const struct cairn_org *sorg;
 	const struct cairn_pubkey *skey;
-	const struct cairn_function *fn;
+	const struct cairn_header *h;
+	uint8_t	*buf = zmq_msg_data(&in->msg);
+	size_t	 len = zmq_msg_size(&in->msg);
+	int	 rc;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->now = b->now;
+	if (len > wf->cfg->max_message_bytes + 65536) {
+		in_refused(ip, CAIRN_ETOOBIG, 0, 0, 0);
+		return;
+	}
+	if ((rc = cairn_envelope_parse(&ip->e, buf, len)) != 0) {
+		in_refused(ip, rc, 0, 0, 0);
+		return;
+	}
+	if ((rc = cairn_book_sign_key(wf->book,
+	    cairn_envelope_signer_key_id(ip->e), &sorg, &skey)) != 0) {
+		in_refused(ip, rc, 1, 0, 0);
+		return;
+	}
+	/* the signer must be the organisation the transport authenticated */
+	if (strcmp(sorg->id, in->org) != 0) {
+		in_refused(ip, CAIRN_ESENDER, 1, 0, 0);
+		return;
+	}
+	if ((rc = cairn_envelope_verify(ip->e, skey, in->org)) != 0) {
+		in_refused(ip, rc, 1, 1, 0);
+		return;
+	}
+	h = cairn_envelope_header(ip->e);
+	if (strcmp(h->to_org, wf->cfg->org) != 0) {
+		in_refused(ip, CAIRN_EWRONGRECIPIENT, 1, 1, 1);
+		return;
+	}
+	if ((ip->fn = cairn_book_function(wf->book, wf->cfg->org,
+	    h->to_function)) == NULL) {
+		in_refused(ip, CAIRN_ENOTFOUND, 1, 1, 1);
+		return;
+	}
+	/* new messages need the function to accept their kind; replies go
+	 * back to the function that sent what they answer */
+	if (!(ip->fn->accepts & CAIRN_KIND_BIT(h->kind)) && !h->has_reply_to) {
+		in_refused(ip, CAIRN_ENOTACCEPTED, 1, 1, 1);
+		return;
+	}
+	if ((rc = cairn_envelope_check_time(ip->e, ip->now)) != 0) {
+		in_refused(ip, rc, 1, 1, 1);
+		return;
+	}
+	/*
+	 * Opened where it lies and sealed back: the payload is not copied.
+	 * A failure is reported by the event loop only after its duplicate
+	 * check, as when it opened envelopes itself.
+	 */
+	cairn_keyfile_unsealer(wf->sec, &unsealer);
+	ip->open_rc = cairn_envelope_decrypt_inplace(ip->e, buf, &unsealer,
+	    ip->now, CAIRN_PAYLOAD_META, &ip->p);
+}
+
+/* In the event loop: what needs the store, for one prepared envelope. */
+static void
+incoming_one(struct workflow *wf, struct xport_in *in, struct in_prep *ip)
+{
+	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
+	struct cairn_envelope *e = ip->e;
+	const struct cairn_function *fn = ip->fn;
 	const struct cairn_header *h;
 	struct store_in m;
 	struct store_case c;
@@ -1354,53 +1517,16 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 	uint8_t	*receipt = NULL;
 	size_t	 rlen;
 	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
-	int64_t	 now = workflow_now();
+	int64_t	 now = ip->now;
 	int	 rc;
 
-	if (len > wf->cfg->max_message_bytes + 65536) {
-		refuse(wf, in, NULL, NULL, CAIRN_ETOOBIG, 0);
-		goto out;
-	}
-	if ((rc = cairn_envelope_parse(&e, buf, len)) != 0) {
-		refuse(wf, in, NULL, NULL, rc, 0);
-		goto out;
-	}
-	if ((rc = cairn_book_sign_key(wf->book,
-	    cairn_envelope_signer_key_id(e), &sorg, &skey)) != 0) {
-		refuse(wf, in, NULL, cairn_envelope_hash(e), rc, 0);
-		goto out;
-	}
-	/* the signer must be the organisation the transport authenticated */
-	if (strcmp(sorg->id, in->org) != 0) {
-		refuse(wf, in, NULL, cairn_envelope_hash(e), CAIRN_ESENDER, 0);
-		goto out;
-	}
-	if ((rc = cairn_envelope_verify(e, skey, in->org)) != 0) {
-		refuse(wf, in, cairn_envelope_header(e),
-		    cairn_envelope_hash(e), rc, 0);
+	if (ip->refused) {
+		refuse(wf, in, ip->with_header ? cairn_envelope_header(e) :
+		    NULL, ip->with_hash ? cairn_envelope_hash(e) : NULL,
+		    ip->code, ip->nack);
 		goto out;
 	}
 	h = cairn_envelope_header(e);
-	if (strcmp(h->to_org, wf->cfg->org) != 0) {
-		refuse(wf, in, h, cairn_envelope_hash(e),
-		    CAIRN_EWRONGRECIPIENT, 1);
-		goto out;
-	}
-	if ((fn = cairn_book_function(wf->book, wf->cfg->org,
-	    h->to_function)) == NULL) {
-		refuse(wf, in, h, cairn_envelope_hash(e), CAIRN_ENOTFOUND, 1);
-		goto out;
-	}
-	/* new messages need the function to accept their kind; replies go
-	 * back to the function that sent what they answer */
-	if (!(fn->accepts & CAIRN_KIND_BIT(h->kind)) && !h->has_reply_to) {
-		refuse(wf, in, h, cairn_envelope_hash(e), CAIRN_ENOTACCEPTED, 1);
-		goto out;
-	}
-	if ((rc = cairn_envelope_check_time(e, now)) != 0) {
-		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
-		goto out;
-	}
 	if (!room_for(wf, len, 8)) {
 		/* no receipt: the sender keeps it and retries */
 		if (log_ratelimit(&wf->rl_full, now))
@@ -1432,11 +1558,8 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 		    cairn_strerror(rc));
 		goto out;	/* no receipt: the sender retries */
 	}
-	cairn_keyfile_unsealer(wf->sec, &unsealer);
-	/* opened where it lies and sealed back: the payload is not copied */
-	if ((rc = cairn_envelope_decrypt_inplace(e, buf, &unsealer, now,
-	    CAIRN_PAYLOAD_META, &p)) != 0) {
-		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
+	if (ip->open_rc != 0) {
+		refuse(wf, in, h, cairn_envelope_hash(e), ip->open_rc, 1);
 		goto out;
 	}
 	memset(&c, 0, sizeof(c));
@@ -1452,12 +1575,12 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 		c.guarantee_days = fn->guarantee_days;
 		if (c.guarantee_days > 0)
 			c.due_ms = cairn_workdays_due_ms(now, c.guarantee_days);
-	} else if ((rc = case_peer_reply(wf, h, p, &c)) != 0) {
+	} else if ((rc = case_peer_reply(wf, h, ip->p, &c)) != 0) {
 		refuse(wf, in, h, cairn_envelope_hash(e), rc, 1);
 		goto out;
 	}
-	cairn_payload_free(p);
-	p = NULL;
+	cairn_payload_free(ip->p);
+	ip->p = NULL;
 
 	memset(&m, 0, sizeof(m));
 	memcpy(m.msg_id, h->msg_id, CAIRN_MSG_ID_BYTES);
@@ -1496,9 +1619,45 @@ workflow_incoming(struct workflow *wf, struct xport_in *in)
 	if (++wf->npending == CAIRN_BATCH_MAX)
 		flush_receipts(wf);
 out:
-	cairn_payload_free(p);
-	cairn_envelope_free(e);
+	cairn_payload_free(ip->p);
+	ip->p = NULL;
+	cairn_envelope_free(ip->e);
+	ip->e = NULL;
 	xport_in_done(in);
+}
+
+void
+workflow_incoming(struct workflow *wf, struct xport_in *in, size_t n)
+{
+	struct in_batch b = { wf, in, NULL, workflow_now() };
+	struct in_prep one;
+	size_t	 i;
+
+	if (n == 0)
+		return;
+	/* verified and opened on the worker threads, stored here in order */
+	if (n > wf->capin) {
+		struct in_prep *np;
+
+		if ((np = reallocarray(wf->inprep, n, sizeof(*np))) != NULL) {
+			wf->inprep = np;
+			wf->capin = n;
+		}
+	}
+	if (n > wf->capin) {
+		/* short of memory: one at a time, on this thread */
+		for (i = 0; i < n; i++) {
+			b.ip = &one;
+			b.in = &in[i];
+			in_prepare_one(&b, 0);
+			incoming_one(wf, &in[i], &one);
+		}
+		return;
+	}
+	b.ip = wf->inprep;
+	pool_run(wf->pool, n, in_prepare_one, &b);
+	for (i = 0; i < n; i++)
+		incoming_one(wf, &in[i], &wf->inprep[i]);
 }
 
 /* ---- replies (receipts and nacks) -------------------------------------- */
@@ -1647,7 +1806,7 @@ windows_full(struct workflow *wf)
 
 	for (i = 0; i < wf->npeers; i++) {
 		p = &wf->peers[i];
-		if (p->n + p->taken < wf->cfg->window &&
+		if (p->n + p->taken < wf->cfg->window && !p->bytes_full &&
 		    xport_peer_ready(wf->x, p->org))
 			return 0;
 	}
@@ -1670,7 +1829,7 @@ due_pick(void *arg, const struct store_out *o)
 	if (ds->now >= o->expires_ms || !xport_peer_ready(wf->x, o->to_org) ||
 	    (p = inflight_peer(wf, o->to_org)) == NULL)
 		goto take;
-	if (p->n + p->taken < wf->cfg->window) {
+	if (p->n + p->taken < wf->cfg->window && !p->bytes_full) {
 		p->taken++;
 		goto take;
 	}
@@ -1696,7 +1855,7 @@ workflow_due(struct workflow *wf)
 	struct send_job *j;
 	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
 	int64_t	 now = workflow_now(), next;
-	size_t	 n, i, k;
+	size_t	 n, i;
 	int	 rc, ready;
 
 	if (now < wf->full_until)
@@ -1786,8 +1945,8 @@ workflow_due(struct workflow *wf)
 			}
 			continue;
 		}
-		/* due_pick took it only with a slot promised: cannot happen */
-		if (peer->n >= wf->cfg->window)
+		/* due_pick took it only with a slot promised: a guard */
+		if (peer->n >= wf->cfg->window || peer->bytes_full)
 			continue;
 		o->attempts++;
 		o->next_ms = now + backoff(wf->cfg, o->attempts);
@@ -1822,6 +1981,17 @@ workflow_due(struct workflow *wf)
 			    local, remote, o->envelope_hash, o->last_error, -1);
 			continue;
 		}
+		if (!inflight_room(wf, peer, j->len)) {
+			/*
+			 * Too many bytes in flight to this peer already: the
+			 * message stays as it was, and the scan passes over
+			 * this peer's messages until a slot frees.
+			 */
+			free(j->env);
+			free(j);
+			peer->bytes_full = 1;
+			continue;
+		}
 		if ((rc = store_out_update(t, o)) != 0) {
 			free(j->env);
 			free(j);
@@ -1832,9 +2002,7 @@ workflow_due(struct workflow *wf)
 			(void)workflow_audit(wf, CAIRN_AUDIT_SENT, o->msg_id,
 			    local, remote, o->envelope_hash,
 			    (int32_t)o->attempts, -1);
-		k = peer->n++;
-		memcpy(peer->ids[k], o->msg_id, CAIRN_MSG_ID_BYTES);
-		peer->deadline[k] = o->next_ms;
+		inflight_add(peer, o->msg_id, o->next_ms, j->len);
 		workflow_defer(wf, send_done, j);
 	}
 	/*

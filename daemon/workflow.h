@@ -121,8 +121,12 @@ int	workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 	    int64_t uid, uint8_t msg_id[static CAIRN_MSG_ID_BYTES], char *err,
 	    size_t errlen);
 
-/* An envelope from an authenticated peer.  Consumes in. */
-void	workflow_incoming(struct workflow *wf, struct xport_in *in);
+/*
+ * Envelopes from authenticated peers, in[0..n-1]: checked, verified and
+ * opened on the worker threads, then stored (and audited, refused or
+ * answered) in order on this one.  Consumes every in[i].
+ */
+void	workflow_incoming(struct workflow *wf, struct xport_in *in, size_t n);
 
 /* A signed reply from a peer's DEALER.  Consumes rep. */
 void	workflow_reply(struct workflow *wf, struct xport_reply *rep);

@@ -113,6 +113,9 @@ retry_min = ${RETRY_MIN:-200ms}
 retry_max = ${RETRY_MAX:-2s}
 EOC
 		[ -n "${WINDOW:-}" ] && echo "window = $WINDOW" >> "$T/$org.conf"
+		if [ -n "${WINDOW_BYTES:-}" ]; then
+			echo "window_bytes = $WINDOW_BYTES" >> "$T/$org.conf"
+		fi
 	done
 }
 

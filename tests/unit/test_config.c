@@ -218,7 +218,8 @@ test_config_full(void **state)
 	    "message_ttl = 30d\n"
 	    "retry_min = 200ms\n"
 	    "retry_max = 1h\n"
-	    "window = 4096\n"
+	    "window = 16384\n"
+	    "window_bytes = 1G\n"
 	    "workers = 0\n"
 	    "max_message = 1K\n"
 	    "checkpoint_records = 50\n"
@@ -244,7 +245,8 @@ test_config_full(void **state)
 	assert_int_equal(conf->default_ttl_s, 30 * 86400);
 	assert_int_equal(conf->retry_min_ms, 200);
 	assert_int_equal(conf->retry_max_ms, 3600 * 1000);
-	assert_int_equal(conf->window, 4096);
+	assert_int_equal(conf->window, 16384);
+	assert_int_equal(conf->window_bytes, 1024 * 1024 * 1024);
 	assert_int_equal(conf->workers, 0);
 	assert_int_equal(conf->max_message_bytes, 1024);
 	assert_int_equal(conf->checkpoint_records, 50);
@@ -280,7 +282,8 @@ test_config_defaults(void **state)
 	assert_int_equal(conf->default_ttl_s, 14 * 86400);
 	assert_int_equal(conf->retry_min_ms, 1000);
 	assert_int_equal(conf->retry_max_ms, 5 * 60 * 1000);
-	assert_int_equal(conf->window, 256);
+	assert_int_equal(conf->window, 4096);
+	assert_int_equal(conf->window_bytes, 64 * 1024 * 1024);
 	assert_true(conf->workers == CONFIG_WORKERS_AUTO);
 	assert_int_equal(conf->max_message_bytes, 40 * 1024 * 1024);
 	assert_int_equal(conf->checkpoint_records, 1000);
@@ -493,9 +496,15 @@ test_config_errors(void **state)
 		{ "retry_min > default retry_max", BASE "retry_min = 6m\n", 9,
 		    "is less than retry_min" },
 		{ "window zero", BASE "window = 0\n", 9,
-		    "out of range (1..4096)" },
-		{ "window too big", BASE "window = 4097\n", 9,
-		    "out of range (1..4096)" },
+		    "out of range (1..65536)" },
+		{ "window too big", BASE "window = 65537\n", 9,
+		    "out of range (1..65536)" },
+		{ "window_bytes too small", BASE "window_bytes = 63K\n", 9,
+		    "out of range (64K..1G)" },
+		{ "window_bytes too big", BASE "window_bytes = 1025M\n", 9,
+		    "out of range (64K..1G)" },
+		{ "window_bytes junk", BASE "window_bytes = 64Q\n", 9,
+		    "is not" },
 		{ "window negative", BASE "window = -1\n", 9, "not a number" },
 		{ "window junk", BASE "window = 12abc\n", 9, "not a number" },
 		{ "window hex", BASE "window = 0x10\n", 9, "not a number" },
