@@ -89,7 +89,7 @@ static int
 sock_open(struct cairn_client *c)
 {
 	int64_t	maxsize = CAIRN_CTL_MAX_BYTES;
-	int	linger = 0, rc;
+	int	linger = 0, hwm = CAIRN_CLIENT_PENDING_MAX, rc;
 
 	if ((c->sock = zmq_socket(c->ctx, ZMQ_DEALER)) == NULL)
 		return zerr();
@@ -100,6 +100,9 @@ sock_open(struct cairn_client *c)
 	    sizeof(c->timeout_ms)) ||
 	    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxsize,
 	    sizeof(maxsize)) ||
+	    /* room for every answer to the submits in flight */
+	    zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) ||
+	    zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) ||
 	    zmq_connect(c->sock, c->endpoint) != 0) {
 		rc = zerr();
 		sock_close(c);
@@ -434,6 +437,10 @@ cairn_client_submit_send(struct cairn_client *c, const char *from_function,
 		return rc;
 	if (pllen > CAIRN_PAYLOAD_MAX_BYTES) {
 		rc = CAIRN_ETOOBIG;
+		goto out;
+	}
+	if (c->pending >= CAIRN_CLIENT_PENDING_MAX) {
+		rc = -ENOBUFS;
 		goto out;
 	}
 	if (c->pending == c->tags_cap) {

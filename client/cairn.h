@@ -118,7 +118,8 @@ int	cairn_client_submit(struct cairn_client *c, const char *from_function,
  * which one it was.  The daemon answers a submit once the message is
  * durably in its outbox, and stores a pass's submits with one commit, so
  * keeping many in flight is much faster than one at a time.  The caller
- * bounds how many it keeps in flight (cairn_client_pending()).
+ * bounds how many it keeps in flight (cairn_client_pending()), at most
+ * CAIRN_CLIENT_PENDING_MAX (100,000: submit_send returns -ENOBUFS).
  *
  * submit_send returns 0 with *ticket set; a code of cairn_client_submit()
  * for a submit refused before sending (nothing in flight changes); or

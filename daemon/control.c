@@ -56,7 +56,7 @@ control_init(struct control **out, void *ctx, const char *path,
 	struct control *c;
 	char	 ep[4200];
 	int64_t	 maxsz = CAIRN_CTL_MAX_BYTES;
-	int	 zero = 0, rc;
+	int	 zero = 0, one = 1, hwm = CAIRN_CLIENT_PENDING_MAX, rc;
 	mode_t	 old;
 
 	*out = NULL;
@@ -77,7 +77,17 @@ control_init(struct control **out, void *ctx, const char *path,
 	snprintf(ep, sizeof(ep), "ipc://%s", path);
 	if ((c->sock = zmq_socket(ctx, ZMQ_ROUTER)) == NULL ||
 	    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxsz, sizeof(maxsz)) ||
-	    zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof(zero))) {
+	    zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof(zero)) ||
+	    /*
+	     * A client may have up to CAIRN_CLIENT_PENDING_MAX submits in
+	     * flight, and one pass answers hundreds at once: ZeroMQ's
+	     * default queue of 1,000 messages per peer dropped answers to
+	     * messages already accepted.  A full queue is now an error
+	     * (logged) instead of a silent drop.
+	     */
+	    zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) ||
+	    zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) ||
+	    zmq_setsockopt(c->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one))) {
 		rc = -errno;
 		goto fail;
 	}
@@ -144,9 +154,18 @@ send_reply(struct control *c, const uint8_t *ident, size_t idlen,
 		log_warnx("control: cannot encode reply");
 		return;
 	}
-	if (zmq_send(c->sock, ident, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
-	    zmq_send(c->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-		zmq_send(c->sock, buf, len, ZMQ_DONTWAIT);
+	if (zmq_send(c->sock, ident, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(c->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(c->sock, buf, len, ZMQ_DONTWAIT) < 0) {
+		static struct log_ratelimit rl =
+		    LOG_RATELIMIT_INIT("control: full answer queues", 5);
+
+		/* gone (EHOSTUNREACH) is normal; a full queue is not */
+		if (errno == EAGAIN && log_ratelimit(&rl, workflow_now()))
+			log_warnx("control: a client's queue of answers is "
+			    "full (%d); an answer was dropped",
+			    CAIRN_CLIENT_PENDING_MAX);
+	}
 	sodium_memzero(buf, len);
 	free(buf);
 }

@@ -23,6 +23,11 @@
 
 #define CAIRN_CTL_VERSION	1
 #define CAIRN_CTL_MAX_BYTES	(CAIRN_PAYLOAD_MAX_BYTES + 65536)
+/*
+ * At most this many pipelined submits in flight on one client connection
+ * (libcairn refuses more); both ends queue that many messages.
+ */
+#define CAIRN_CLIENT_PENDING_MAX	100000
 #define CAIRN_CTL_LIST_MAX	10000	/* messages in one reply */
 #define CAIRN_STATE_MAX		16
 
