@@ -35,7 +35,7 @@
 #include "keys/keyfile.h"
 
 #define POLL_MAX	(XPORT_MAX_PEERS + 4)
-#define BATCH		256
+#define BATCH		512
 /* store pages mapped since the last release: unmap them after this many */
 #define RELEASE_PAGES	512
 /* idle this long after work: unmap the store, give freed heap back */
