@@ -212,6 +212,19 @@ state_of() {
 	json_field "$(c "$1" status "$2" --json)" state
 }
 
+# wait_delivered ORG N: polls ORG's stats (up to 60 s) until N of its
+# messages are DELIVERED; prints the last stats (JSON).  Fails only when
+# stats cannot be read: the caller checks what it printed.
+wait_delivered() {
+	local i st
+	for i in $(seq 1 300); do
+		st=$(c "$1" stats --json) || return 1
+		[ "$(json_field "$st" out_delivered)" -eq "$2" ] && break
+		sleep 0.2
+	done
+	printf '%s\n' "$st"
+}
+
 # wait_state ORG ID STATE [SECONDS]
 wait_state() {
 	local i s

@@ -23,11 +23,7 @@ st=$(c lerum.elevhalsa stats --json) || die "stats"
 f=$(json_field "$st" in_flight)
 [ "$f" -le 2 ] || die "$f in flight to a peer with a window of 2"
 kill -CONT "$(pid_of alingsas.uph)"
-for i in $(seq 1 300); do
-	st=$(c lerum.elevhalsa stats --json) || die "stats"
-	[ "$(json_field "$st" out_delivered)" -eq 102 ] && break
-	sleep 0.2
-done
+st=$(wait_delivered lerum.elevhalsa 102) || die "stats"
 [ "$(json_field "$st" out_queued)" -eq 0 ] || die "not all delivered: $st"
 stop lerum.elevhalsa
 stop alingsas.uph

@@ -34,11 +34,7 @@ f=$(json_field "$st" in_flight)
 [ "$f" -ge 1 ] || die "nothing in flight: $st"
 [ "$f" -le 1 ] || die "$f envelopes of ~40 KB in flight within 64 KiB"
 kill -CONT "$(pid_of alingsas.uph)"
-for i in $(seq 1 300); do
-	st=$(c lerum.elevhalsa stats --json) || die "stats"
-	[ "$(json_field "$st" out_delivered)" -eq 12 ] && break
-	sleep 0.2
-done
+st=$(wait_delivered lerum.elevhalsa 12) || die "stats"
 [ "$(json_field "$st" out_queued)" -eq 0 ] || die "not all delivered: $st"
 [ "$(json_field "$(c alingsas.uph stats --json)" in_total)" -ge 12 ] ||
 	die "receiver: $(c alingsas.uph stats --json)"
