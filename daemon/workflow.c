@@ -24,6 +24,7 @@
 #include "daemon/workflow.h"
 #include "proto/envelope.h"
 #include "proto/reply.h"
+#include "proto/random.h"
 #include "proto/workdays.h"
 
 #define DUE_BATCH	512
@@ -1756,7 +1757,7 @@ backoff(const struct config *cfg, uint32_t attempts)
 	if (d > cfg->retry_max_ms)
 		d = cfg->retry_max_ms;
 	/* jitter: 80% .. 100% of the delay, so peers do not retry in step */
-	return d - (int64_t)randombytes_uniform((uint32_t)(d / 5 + 1));
+	return d - (int64_t)cairn_random_uniform((uint32_t)(d / 5 + 1));
 }
 
 /*
@@ -1770,7 +1771,7 @@ park(const struct config *cfg)
 {
 	int64_t	d = cfg->retry_max_ms;
 
-	return d - (int64_t)randombytes_uniform((uint32_t)(d / 2 + 1));
+	return d - (int64_t)cairn_random_uniform((uint32_t)(d / 2 + 1));
 }
 
 static void

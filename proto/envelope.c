@@ -14,6 +14,7 @@
 #include "proto/cairn.pb-c.h"
 #include "proto/envelope.h"
 #include "proto/pbutil.h"
+#include "proto/random.h"
 
 #define SEAL_KEY_BYTES	crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 #define SEAL_TAG	"cairn.v1/seal"
@@ -57,7 +58,7 @@ cairn_envelope_new_id(uint8_t id[static CAIRN_MSG_ID_BYTES])
 	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	for (i = 5; i >= 0; i--, ms >>= 8)
 		id[i] = (uint8_t)ms;
-	randombytes_buf(id + 6, CAIRN_MSG_ID_BYTES - 6);
+	cairn_random_buf(id + 6, CAIRN_MSG_ID_BYTES - 6);
 }
 
 static int
@@ -123,14 +124,14 @@ cairn_envelope_seal_inplace(struct cairn_header *hdr, uint8_t *pt,
 	memcpy(hdr->sender_key_id, signer->key_id, CAIRN_KEY_ID_BYTES);
 	memcpy(hdr->recipient_key_id, rcpt->key_id, CAIRN_KEY_ID_BYTES);
 
-	randombytes_buf(esk, sizeof(esk));
+	cairn_random_buf(esk, sizeof(esk));
 	crypto_scalarmult_base(epk, esk);
 	if (crypto_scalarmult(shared, esk, rcpt->pk) != 0) {
 		rc = CAIRN_EINVAL;
 		goto out;
 	}
 	seal_key(key, shared, epk, rcpt->pk);
-	randombytes_buf(nonce, sizeof(nonce));
+	cairn_random_buf(nonce, sizeof(nonce));
 
 	h.version = hdr->version;
 	h.msg_id.data = hdr->msg_id;

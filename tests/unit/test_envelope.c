@@ -14,11 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include <sodium.h>
 
 #include "proto/envelope.h"
 #include "proto/cairn.pb-c.h"
+#include "proto/random.h"
 #include "proto/reply.h"
 
 #define NOW	1795000000000LL		/* 2026-11-19 */
@@ -951,6 +954,64 @@ test_envelope_new_id_time_ordered(void **state)
 	}
 }
 
+/*
+ * The per-thread pool of random bytes: no two requests get the same
+ * bytes (across refills too), every value of a small range comes up,
+ * a forked child and its parent never hand out the same bytes, and
+ * large requests still work.
+ */
+static void
+test_envelope_random_pool(void **state)
+{
+	static uint8_t seen[2000][24];
+	uint8_t	 big[CAIRN_RANDOM_BULK_MAX + 100], zero[sizeof(big)];
+	uint8_t	 parent[32], child[32];
+	unsigned hits[7] = { 0 };
+	int	 fds[2], i, j, st;
+	pid_t	 pid;
+
+	(void)state;
+	/* 2000 x 24 bytes: several refills of the 4 KiB pool */
+	for (i = 0; i < 2000; i++) {
+		cairn_random_buf(seen[i], sizeof(seen[i]));
+		for (j = 0; j < i; j++)
+			assert_memory_not_equal(seen[i], seen[j], 24);
+	}
+	memset(zero, 0, sizeof(zero));
+	memset(big, 0, sizeof(big));
+	cairn_random_buf(big, sizeof(big));
+	assert_memory_not_equal(big, zero, sizeof(big));
+	cairn_random_buf(big, 0);		/* nothing to do */
+	assert_int_equal(cairn_random_uniform(0), 0);
+	assert_int_equal(cairn_random_uniform(1), 0);
+	for (i = 0; i < 7000; i++) {
+		j = (int)cairn_random_uniform(7);
+		assert_true(j >= 0 && j < 7);
+		hits[j]++;
+	}
+	for (i = 0; i < 7; i++)
+		assert_true(hits[i] > 700);	/* ~1000 each */
+
+	/* the pool now holds bytes: a child must not hand them out again */
+	cairn_random_buf(parent, 1);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		cairn_random_buf(child, sizeof(child));
+		_exit(write(fds[1], child, sizeof(child)) ==
+		    (ssize_t)sizeof(child) ? 0 : 1);
+	}
+	cairn_random_buf(parent, sizeof(parent));
+	assert_int_equal(read(fds[0], child, sizeof(child)),
+	    (ssize_t)sizeof(child));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_memory_not_equal(parent, child, sizeof(child));
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int
 main(void)
 {
@@ -971,6 +1032,7 @@ main(void)
 		cmocka_unit_test(test_envelope_outer_fields_strict),
 		cmocka_unit_test(test_envelope_payload_strict_unknown_fields),
 		cmocka_unit_test(test_envelope_strerror_distinct),
+		cmocka_unit_test(test_envelope_random_pool),
 	};
 
 	return cmocka_run_group_tests_name("envelope", tests, setup, NULL);
