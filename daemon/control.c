@@ -27,6 +27,7 @@ struct control {
 	const struct cairn_ctl_request **reqs;
 	struct submit_prep *preps;
 	size_t		 cap;
+	size_t		 nread;		/* read, not handled yet */
 };
 
 /* A request read in this pass, with its caller and decoded form. */
@@ -47,6 +48,8 @@ struct answer {
 	size_t		 idlen;
 	struct cairn_ctl_reply rep;
 };
+
+static void	answer_clear(struct answer *);
 
 int
 control_init(struct control **out, void *ctx, const char *path,
@@ -118,8 +121,19 @@ fail:
 void
 control_shutdown(struct control *c)
 {
+	size_t	i;
+
 	if (c == NULL)
 		return;
+	/* requests read and never handled (the loop does not leave any):
+	 * unanswered, so their clients cannot take them as accepted */
+	if (c->nread > 0)
+		workflow_prepare_wait(c->wf);
+	for (i = 0; i < c->nread; i++) {
+		workflow_prep_clear(&c->preps[i]);
+		cairn_ctl_request_free(c->slots[i].m);
+		answer_clear(c->slots[i].a);
+	}
 	if (c->sock != NULL)
 		zmq_close(c->sock);
 	if (c->path != NULL)
@@ -433,17 +447,18 @@ reserve(struct control *c, size_t max)
  * (seal) the submits among them on its worker threads, then handles them
  * in the order they came.
  */
-void
-control_ready(struct control *c, size_t max)
+size_t
+control_read(struct control *c, size_t max)
 {
 	zmq_msg_t frames[3];
 	struct slot *sl;
 	size_t	 i, n = 0, sz;
 	int	 nf, more, empty;
 
+	control_handle(c);	/* the slots are free again */
 	if (reserve(c, max) != 0) {
 		log_warnx("control: out of memory");
-		return;
+		return 0;
 	}
 	for (i = 0; i < max; i++) {
 		nf = 0;
@@ -507,9 +522,35 @@ control_ready(struct control *c, size_t max)
 		if (empty)
 			break;
 	}
-	workflow_prepare(c->wf, c->reqs, c->preps, n);
+	c->nread = n;
+	workflow_prepare_start(c->wf, c->reqs, c->preps, n);
+	return n;
+}
+
+void
+control_handle(struct control *c)
+{
+	size_t	i, n = c->nread;
+
+	if (n == 0)
+		return;
+	c->nread = 0;
+	workflow_prepare_wait(c->wf);
 	for (i = 0; i < n; i++) {
 		handle(c, &c->slots[i], &c->preps[i]);
 		workflow_prep_clear(&c->preps[i]);
 	}
+}
+
+int
+control_pending(const struct control *c)
+{
+	return c->nread > 0;
+}
+
+void
+control_ready(struct control *c, size_t max)
+{
+	(void)control_read(c, max);
+	control_handle(c);
 }

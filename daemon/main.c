@@ -293,14 +293,15 @@ run(struct cairnd *d)
 {
 	struct trim tr = { 0, 0, 0, 0, 0 };
 	zmq_pollitem_t items[POLL_MAX];
-	struct xport_in *in;
+	struct xport_in *in, *ahead;
 	struct xport_reply *rep;
 	size_t	 n, i, k, nin, nrep, batch;
-	int	 timeout, rc, passes = 0, expire = 0;
+	int	 timeout, rc, passes = 0, expire = 0, ahead_ctl, ahead_in;
 
 	in = calloc(BATCH, sizeof(*in));
+	ahead = calloc(BATCH, sizeof(*ahead));
 	rep = calloc(BATCH, sizeof(*rep));
-	if (in == NULL || rep == NULL)
+	if (in == NULL || ahead == NULL || rep == NULL)
 		fatal("calloc");
 	while (!d->quit) {
 		n = 0;
@@ -309,26 +310,38 @@ run(struct cairnd *d)
 		items[n++] = (zmq_pollitem_t){
 		    .socket = control_socket(d->ctl), .events = ZMQ_POLLIN };
 		n += xport_poll_items(d->x, items + n, POLL_MAX - n);
-		timeout = workflow_timeout(d->wf, 1000);
+		/* what was read ahead is this pass's work: no waiting */
+		ahead_ctl = control_pending(d->ctl);
+		ahead_in = workflow_incoming_pending(d->wf);
+		timeout = ahead_ctl || ahead_in ? 0 :
+		    workflow_timeout(d->wf, 1000);
 		if ((rc = zmq_poll(items, (int)n, timeout)) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("zmq_poll");
 		}
-		trim(d, &tr, rc);
+		trim(d, &tr, rc + ahead_ctl + ahead_in);
+		/*
+		 * Requests and envelopes read ahead during the last commit,
+		 * sealed or opened by the workers meanwhile: handled first,
+		 * as read before any signal (a new book) that came since.
+		 */
+		control_handle(d->ctl);
+		workflow_incoming_finish(d->wf);
 		if (items[0].revents & ZMQ_POLLIN)
 			handle_signals(d);
 		/* smaller passes while the store is short of room */
 		batch = workflow_batch(d->wf);
 		if (batch > BATCH)
 			batch = BATCH;
-		if (items[1].revents & ZMQ_POLLIN)
+		if ((items[1].revents & ZMQ_POLLIN) && !ahead_ctl)
 			control_ready(d->ctl, batch);
 		for (i = 2; i < n; i++) {
 			if (!(items[i].revents & ZMQ_POLLIN))
 				continue;
-			xport_ready(d->x, items[i].socket, in, batch, &nin,
-			    rep, batch, &nrep);
+			/* the ROUTER's envelopes of this pass came ahead */
+			xport_ready(d->x, items[i].socket, in,
+			    ahead_in ? 0 : batch, &nin, rep, batch, &nrep);
 			workflow_incoming(d->wf, in, nin);
 			for (k = 0; k < nrep; k++)
 				workflow_reply(d->wf, &rep[k]);
@@ -348,6 +361,21 @@ run(struct cairnd *d)
 		}
 		(void)audit_tick(d->audit, workflow_pass_txn(d->wf),
 		    workflow_now());
+		/*
+		 * While this pass's commit waits for the disk, the workers
+		 * seal the submits and open the envelopes that are already
+		 * waiting; the next pass stores them.  Not when stopping:
+		 * nothing read is left unhandled.
+		 */
+		if (!d->quit) {
+			batch = workflow_batch(d->wf);
+			if (batch > BATCH)
+				batch = BATCH;
+			(void)control_read(d->ctl, batch);
+			xport_ready(d->x, xport_router(d->x), ahead, batch, &nin,
+			    NULL, 0, &nrep);
+			workflow_incoming_start(d->wf, ahead, nin);
+		}
 		rc = workflow_commit(d->wf);
 		audit_pass_done(d->audit);
 		if (rc != 0 && rc != CAIRN_ENOSPACE)
@@ -359,6 +387,7 @@ run(struct cairnd *d)
 			fatalx("store commit failed: %s", cairn_strerror(rc));
 	}
 	free(in);
+	free(ahead);
 	free(rep);
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pool: see pool.h.  One batch at a time: the caller publishes it under
- * the lock, everyone takes items off a shared counter, and the caller
- * waits until the helpers that joined the batch have left it.
+ * pool: see pool.h.  The caller publishes a batch under the lock (a
+ * batch is up to SEGS runs of items, each with its own function, added
+ * by pool_start() one after the other), everyone takes items off a shared
+ * counter, run after run, and pool_join() waits until the helpers that
+ * joined the batch have left it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,16 +13,24 @@
 
 #include "daemon/pool.h"
 
+#define SEGS	4	/* runs in one batch before pool_start() joins */
+
+struct seg {
+	void		(*fn)(void *, size_t);
+	void		*arg;
+	size_t		 n;
+};
+
 struct pool {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 work;		/* a batch is published, or stop */
 	pthread_cond_t	 idle;		/* a helper left the batch */
 	pthread_t	*threads;
 	unsigned	 nthreads;
-	/* the batch */
-	void		(*fn)(void *, size_t);
-	void		*arg;
-	size_t		 n, next;
+	/* the batch: seg[cur] is being taken, item next of it */
+	struct seg	 seg[SEGS];
+	unsigned	 nseg, cur;
+	size_t		 next;
 	unsigned long	 gen;		/* batches published so far */
 	unsigned	 busy;		/* helpers inside the batch */
 	int		 stop;
@@ -30,12 +40,19 @@ struct pool {
 static void
 drain(struct pool *p)
 {
+	struct seg s;
 	size_t	i;
 
-	while (p->next < p->n) {
+	while (p->cur < p->nseg) {
+		if (p->next >= p->seg[p->cur].n) {
+			p->cur++;
+			p->next = 0;
+			continue;
+		}
 		i = p->next++;
+		s = p->seg[p->cur];
 		pthread_mutex_unlock(&p->lock);
-		p->fn(p->arg, i);
+		s.fn(s.arg, i);
 		pthread_mutex_lock(&p->lock);
 	}
 }
@@ -100,7 +117,7 @@ pool_init(struct pool **out, unsigned nthreads)
 }
 
 void
-pool_run(struct pool *p, size_t n, void (*fn)(void *, size_t), void *arg)
+pool_start(struct pool *p, size_t n, void (*fn)(void *, size_t), void *arg)
 {
 	size_t	i;
 
@@ -110,19 +127,39 @@ pool_run(struct pool *p, size_t n, void (*fn)(void *, size_t), void *arg)
 		return;
 	}
 	pthread_mutex_lock(&p->lock);
-	p->fn = fn;
-	p->arg = arg;
-	p->n = n;
-	p->next = 0;
+	if (p->nseg == SEGS) {
+		pthread_mutex_unlock(&p->lock);
+		pool_join(p);
+		pthread_mutex_lock(&p->lock);
+	}
+	p->seg[p->nseg++] = (struct seg){ fn, arg, n };
 	p->gen++;
 	pthread_cond_broadcast(&p->work);
-	drain(p);
-	/* the items are all taken; wait for those still at work on one */
-	while (p->busy > 0)
-		pthread_cond_wait(&p->idle, &p->lock);
-	p->fn = NULL;
-	p->n = 0;
 	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pool_join(struct pool *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->nseg > 0) {
+		drain(p);
+		/* the items are all taken; wait for those still at one */
+		while (p->busy > 0)
+			pthread_cond_wait(&p->idle, &p->lock);
+		p->nseg = p->cur = 0;
+		p->next = 0;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pool_run(struct pool *p, size_t n, void (*fn)(void *, size_t), void *arg)
+{
+	pool_start(p, n, fn, arg);
+	pool_join(p);
 }
 
 void

@@ -59,6 +59,23 @@ struct inflight {
 };
 
 struct in_prep;
+struct workflow;
+
+static void	incoming_drop(struct workflow *);
+
+/* What the worker threads are given: submits to seal, envelopes to open */
+struct prep_batch {
+	struct workflow			 *wf;
+	const struct cairn_ctl_request	*const *reqs;
+	struct submit_prep		 *preps;
+};
+
+struct in_batch {
+	struct workflow		*wf;
+	struct xport_in		*in;
+	struct in_prep		*ip;
+	int64_t			 now;
+};
 
 struct workflow {
 	const struct config	*cfg;
@@ -93,6 +110,10 @@ struct workflow {
 	struct pool		*pool;		/* sealing, opening ahead */
 	struct in_prep		*inprep;	/* one per incoming envelope */
 	size_t			 capin;
+	/* the batch the workers may be at, from *_start() to *_finish() */
+	struct prep_batch	 prep;
+	struct in_batch		 inb;
+	size_t			 nin;		/* envelopes in inb */
 	struct log_ratelimit	 rl;
 	struct log_ratelimit	 rl_full;	/* "store is full" lines */
 	int64_t			 started_ms;
@@ -196,6 +217,7 @@ workflow_init(struct workflow **out, const struct config *cfg,
 void
 workflow_set_book(struct workflow *wf, const struct cairn_book *book)
 {
+	pool_join(wf->pool);	/* what the workers do uses the old one */
 	wf->book = book;
 	wf->due_idle = 0;
 }
@@ -207,6 +229,8 @@ workflow_shutdown(struct workflow *wf)
 
 	if (wf == NULL)
 		return;
+	pool_join(wf->pool);
+	incoming_drop(wf);
 	store_abort(wf->txn);
 	for (i = 0; i < wf->ndefer; i++)
 		wf->defer[i].fn(wf->defer[i].arg, CAIRN_ESTORE);
@@ -955,12 +979,6 @@ fill_header(const struct workflow *wf, const struct cairn_ctl_request *req,
 	}
 }
 
-struct prep_batch {
-	struct workflow			 *wf;
-	const struct cairn_ctl_request	*const *reqs;
-	struct submit_prep		 *preps;
-};
-
 /* On a worker thread: nothing here may touch the store, log or sockets. */
 static void
 prepare_one(void *arg, size_t i)
@@ -1001,13 +1019,29 @@ prepare_one(void *arg, size_t i)
 }
 
 void
+workflow_prepare_start(struct workflow *wf,
+    const struct cairn_ctl_request *const *reqs, struct submit_prep *preps,
+    size_t n)
+{
+	wf->prep.wf = wf;
+	wf->prep.reqs = reqs;
+	wf->prep.preps = preps;
+	pool_start(wf->pool, n, prepare_one, &wf->prep);
+}
+
+void
+workflow_prepare_wait(struct workflow *wf)
+{
+	pool_join(wf->pool);
+}
+
+void
 workflow_prepare(struct workflow *wf,
     const struct cairn_ctl_request *const *reqs, struct submit_prep *preps,
     size_t n)
 {
-	struct prep_batch b = { wf, reqs, preps };
-
-	pool_run(wf->pool, n, prepare_one, &b);
+	workflow_prepare_start(wf, reqs, preps, n);
+	workflow_prepare_wait(wf);
 }
 
 void
@@ -1409,12 +1443,25 @@ struct in_prep {
 	int			 open_rc;	/* of opening, once checked */
 };
 
-struct in_batch {
-	struct workflow		*wf;
-	struct xport_in		*in;
-	struct in_prep		*ip;
-	int64_t			 now;
-};
+/*
+ * Envelopes read ahead and not stored, at shutdown (after pool_join()):
+ * released unanswered, so that their senders send them again.
+ */
+static void
+incoming_drop(struct workflow *wf)
+{
+	size_t	i;
+
+	for (i = 0; i < wf->nin; i++) {
+		if (wf->inb.ip != NULL) {
+			cairn_payload_free(wf->inprep[i].p);
+			cairn_envelope_free(wf->inprep[i].e);
+			memset(&wf->inprep[i], 0, sizeof(wf->inprep[i]));
+		}
+		xport_in_done(&wf->inb.in[i]);
+	}
+	wf->nin = 0;
+}
 
 static void
 in_refused(struct in_prep *ip, int code, int with_hash, int with_header,
@@ -1628,37 +1675,68 @@ out:
 }
 
 void
-workflow_incoming(struct workflow *wf, struct xport_in *in, size_t n)
+workflow_incoming_start(struct workflow *wf, struct xport_in *in, size_t n)
 {
-	struct in_batch b = { wf, in, NULL, workflow_now() };
+	struct in_prep *np;
+
+	workflow_incoming_finish(wf);
+	if (n == 0)
+		return;
+	if (n > wf->capin &&
+	    (np = reallocarray(wf->inprep, n, sizeof(*np))) != NULL) {
+		wf->inprep = np;
+		wf->capin = n;
+	}
+	wf->inb.wf = wf;
+	wf->inb.in = in;
+	wf->inb.now = workflow_now();
+	wf->nin = n;
+	if (n > wf->capin) {
+		wf->inb.ip = NULL;	/* short of memory: finish does it */
+		return;
+	}
+	/* verified and opened on the worker threads, stored in order later */
+	wf->inb.ip = wf->inprep;
+	pool_start(wf->pool, n, in_prepare_one, &wf->inb);
+}
+
+void
+workflow_incoming_finish(struct workflow *wf)
+{
+	struct in_batch b;
 	struct in_prep one;
-	size_t	 i;
+	size_t	 i, n = wf->nin;
 
 	if (n == 0)
 		return;
-	/* verified and opened on the worker threads, stored here in order */
-	if (n > wf->capin) {
-		struct in_prep *np;
-
-		if ((np = reallocarray(wf->inprep, n, sizeof(*np))) != NULL) {
-			wf->inprep = np;
-			wf->capin = n;
-		}
-	}
-	if (n > wf->capin) {
-		/* short of memory: one at a time, on this thread */
+	wf->nin = 0;
+	if (wf->inb.ip == NULL) {
+		/* one at a time, on this thread */
+		b = wf->inb;
 		for (i = 0; i < n; i++) {
 			b.ip = &one;
-			b.in = &in[i];
+			b.in = &wf->inb.in[i];
 			in_prepare_one(&b, 0);
-			incoming_one(wf, &in[i], &one);
+			incoming_one(wf, &wf->inb.in[i], &one);
 		}
 		return;
 	}
-	b.ip = wf->inprep;
-	pool_run(wf->pool, n, in_prepare_one, &b);
+	pool_join(wf->pool);
 	for (i = 0; i < n; i++)
-		incoming_one(wf, &in[i], &wf->inprep[i]);
+		incoming_one(wf, &wf->inb.in[i], &wf->inprep[i]);
+}
+
+int
+workflow_incoming_pending(const struct workflow *wf)
+{
+	return wf->nin > 0;
+}
+
+void
+workflow_incoming(struct workflow *wf, struct xport_in *in, size_t n)
+{
+	workflow_incoming_start(wf, in, n);
+	workflow_incoming_finish(wf);
 }
 
 /* ---- replies (receipts and nacks) -------------------------------------- */

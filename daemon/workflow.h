@@ -103,6 +103,17 @@ void	workflow_prepare(struct workflow *wf,
 	    const struct cairn_ctl_request *const *reqs,
 	    struct submit_prep *preps, size_t n);
 
+/*
+ * The same in two halves: _start() hands the batch to the worker threads
+ * and returns at once (the event loop commits meanwhile), _wait() returns
+ * when every prep is done.  reqs and preps must stay as they are until
+ * then; a book change (workflow_set_book()) waits for them first.
+ */
+void	workflow_prepare_start(struct workflow *wf,
+	    const struct cairn_ctl_request *const *reqs,
+	    struct submit_prep *preps, size_t n);
+void	workflow_prepare_wait(struct workflow *wf);
+
 /* Frees what a prep holds; NULL is allowed. */
 void	workflow_prep_clear(struct submit_prep *sp);
 
@@ -127,6 +138,20 @@ int	workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
  * answered) in order on this one.  Consumes every in[i].
  */
 void	workflow_incoming(struct workflow *wf, struct xport_in *in, size_t n);
+
+/*
+ * The same in two halves: _start() has the workers check and open in[]
+ * and returns at once (the event loop commits meanwhile); _finish(),
+ * in a later pass, waits for them and stores each in order.  in[] must
+ * stay as it is until then.  _start() finishes a batch still pending
+ * first; _pending() says whether there is one.  workflow_shutdown()
+ * releases a pending batch unstored: its senders get no receipt and
+ * send it again.
+ */
+void	workflow_incoming_start(struct workflow *wf, struct xport_in *in,
+	    size_t n);
+void	workflow_incoming_finish(struct workflow *wf);
+int	workflow_incoming_pending(const struct workflow *wf);
 
 /* A signed reply from a peer's DEALER.  Consumes rep. */
 void	workflow_reply(struct workflow *wf, struct xport_reply *rep);

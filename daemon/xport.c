@@ -222,6 +222,12 @@ xport_shutdown(struct xport *x)
 }
 
 void *
+xport_router(struct xport *x)
+{
+	return x->router;
+}
+
+void *
 xport_context(struct xport *x)
 {
 	return x->ctx;

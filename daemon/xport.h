@@ -71,6 +71,9 @@ void	xport_shutdown(struct xport *x);
 /* The ZeroMQ context, for other local sockets (control). */
 void	*xport_context(struct xport *x);
 
+/* The ROUTER that envelopes arrive on (for xport_ready() without a poll). */
+void	*xport_router(struct xport *x);
+
 /*
  * Fills items[] with the sockets to poll (ZAP, ROUTER, each DEALER) and
  * returns how many (at most max).  Each item's socket must be handed back

@@ -2,7 +2,9 @@
 /*
  * daemon/pool: every item runs exactly once, on the helpers and the
  * caller, batch after batch; a pool without helpers runs them all on the
- * caller; signals stay with the caller's thread.
+ * caller; signals stay with the caller's thread; a batch started runs on
+ * the helpers while the caller is elsewhere, and runs added to it before
+ * the join all complete.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/pool.h"
 
@@ -102,6 +105,65 @@ test_pool_helpers_take_no_signals(void **state)
 	pool_free(p);
 }
 
+/*
+ * pool_start() returns at once and the helpers do the batch while the
+ * caller is elsewhere (it never joins until they are done); pool_join()
+ * then returns with every item run once; runs started one after another
+ * (more than fit in one batch, too) are all done by one pool_join();
+ * without helpers pool_start() runs it all.
+ */
+static void
+test_pool_start_then_join(void **state)
+{
+	static struct work w;
+	struct timespec ts = { 0, 1000000 };
+	struct pool *p;
+	size_t	 i, done;
+	int	 k;
+
+	(void)state;
+	assert_int_equal(pool_init(&p, 2), 0);
+	memset(&w, 0, sizeof(w));
+	w.caller = pthread_self();
+	pool_start(p, N, item, &w);
+	/* the caller does not take part: the helpers finish it alone */
+	for (k = 0; k < 10000; k++) {
+		for (i = 0, done = 0; i < N; i++)
+			done += (size_t)atomic_load(&w.runs[i]);
+		if (done == N)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(done, N);
+	assert_int_equal(atomic_load(&w.on_caller), 0);
+	pool_join(p);
+	pool_join(p);		/* nothing started: a no-op */
+	for (i = 0; i < N; i++)
+		assert_int_equal(atomic_load(&w.runs[i]), 1);
+	/* started twice without a join: one batch, both runs done */
+	pool_start(p, N, item, &w);
+	pool_start(p, 10, item, &w);
+	pool_join(p);
+	for (i = 0; i < N; i++)
+		assert_int_equal(atomic_load(&w.runs[i]), i < 10 ? 3 : 2);
+	/* six runs: more than one batch holds */
+	for (k = 0; k < 6; k++)
+		pool_start(p, 100, item, &w);
+	pool_join(p);
+	for (i = 0; i < N; i++)
+		assert_int_equal(atomic_load(&w.runs[i]), i < 10 ? 9 :
+		    i < 100 ? 8 : 2);
+	pool_free(p);
+
+	assert_int_equal(pool_init(&p, 0), 0);
+	memset(&w, 0, sizeof(w));
+	w.caller = pthread_self();
+	pool_start(p, 100, item, &w);
+	assert_int_equal(atomic_load(&w.on_caller), 100);
+	pool_join(p);
+	pool_free(p);
+}
+
 int
 main(void)
 {
@@ -109,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_pool_runs_each_once),
 		cmocka_unit_test(test_pool_without_helpers),
 		cmocka_unit_test(test_pool_helpers_take_no_signals),
+		cmocka_unit_test(test_pool_start_then_join),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
