@@ -527,19 +527,20 @@ control_read(struct control *c, size_t max)
 	return n;
 }
 
-void
+size_t
 control_handle(struct control *c)
 {
 	size_t	i, n = c->nread;
 
 	if (n == 0)
-		return;
+		return 0;
 	c->nread = 0;
 	workflow_prepare_wait(c->wf);
 	for (i = 0; i < n; i++) {
 		handle(c, &c->slots[i], &c->preps[i]);
 		workflow_prep_clear(&c->preps[i]);
 	}
+	return n;
 }
 
 int

@@ -41,12 +41,12 @@ void	control_ready(struct control *c, size_t max);
  * The same in two halves, so that the workers seal submits while the
  * event loop commits: control_read() reads and decodes up to max requests
  * (none waiting is fine) and starts preparing them; control_handle(), in
- * the next pass, handles them (and is a no-op with none).  control_read()
+ * the next pass, handles them and returns how many (0: none pending).  control_read()
  * handles what is still pending first; control_pending() says whether
  * anything is.
  */
 size_t	control_read(struct control *c, size_t max);
-void	control_handle(struct control *c);
+size_t	control_handle(struct control *c);
 int	control_pending(const struct control *c);
 
 #endif

@@ -35,6 +35,7 @@
 #include "keys/keyfile.h"
 
 #define POLL_MAX	(XPORT_MAX_PEERS + 4)
+#define AHEAD_FEW	3	/* see run() */
 #define BATCH		512
 /* store pages mapped since the last release: unmap them after this many */
 #define RELEASE_PAGES	512
@@ -296,6 +297,7 @@ run(struct cairnd *d)
 	struct xport_in *in, *ahead;
 	struct xport_reply *rep;
 	size_t	 n, i, k, nin, nrep, batch;
+	size_t	 got_ctl, got_in;
 	int	 timeout, rc, passes = 0, expire = 0, ahead_ctl, ahead_in;
 
 	in = calloc(BATCH, sizeof(*in));
@@ -326,22 +328,30 @@ run(struct cairnd *d)
 		 * sealed or opened by the workers meanwhile: handled first,
 		 * as read before any signal (a new book) that came since.
 		 */
-		control_handle(d->ctl);
-		workflow_incoming_finish(d->wf);
+		got_ctl = control_handle(d->ctl);
+		got_in = workflow_incoming_finish(d->wf);
 		if (items[0].revents & ZMQ_POLLIN)
 			handle_signals(d);
-		/* smaller passes while the store is short of room */
+		/*
+		 * Smaller passes while the store is short of room.  What
+		 * came since the read-ahead waits for the next one (to be
+		 * sealed or opened while this pass commits) when the
+		 * read-ahead brought a fair number: under load that keeps
+		 * the workers busy through the commits.  When it brought
+		 * few, it is taken now: waiting would cost it a commit.
+		 */
 		batch = workflow_batch(d->wf);
 		if (batch > BATCH)
 			batch = BATCH;
-		if ((items[1].revents & ZMQ_POLLIN) && !ahead_ctl)
-			control_ready(d->ctl, batch);
+		if ((items[1].revents & ZMQ_POLLIN) && got_ctl < AHEAD_FEW &&
+		    got_ctl < batch)
+			control_ready(d->ctl, batch - got_ctl);
 		for (i = 2; i < n; i++) {
 			if (!(items[i].revents & ZMQ_POLLIN))
 				continue;
-			/* the ROUTER's envelopes of this pass came ahead */
 			xport_ready(d->x, items[i].socket, in,
-			    ahead_in ? 0 : batch, &nin, rep, batch, &nrep);
+			    got_in < AHEAD_FEW && got_in < batch ?
+			    batch - got_in : 0, &nin, rep, batch, &nrep);
 			workflow_incoming(d->wf, in, nin);
 			for (k = 0; k < nrep; k++)
 				workflow_reply(d->wf, &rep[k]);
@@ -367,7 +377,7 @@ run(struct cairnd *d)
 		 * waiting; the next pass stores them.  Not when stopping:
 		 * nothing read is left unhandled.
 		 */
-		if (!d->quit) {
+		if (!d->quit && workflow_overlaps(d->wf)) {
 			batch = workflow_batch(d->wf);
 			if (batch > BATCH)
 				batch = BATCH;

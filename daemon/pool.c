@@ -121,11 +121,13 @@ pool_start(struct pool *p, size_t n, void (*fn)(void *, size_t), void *arg)
 {
 	size_t	i;
 
-	if (p == NULL || p->nthreads == 0 || n < 2) {
+	if (p == NULL || p->nthreads == 0) {
 		for (i = 0; i < n; i++)
 			fn(arg, i);
 		return;
 	}
+	if (n == 0)
+		return;
 	pthread_mutex_lock(&p->lock);
 	if (p->nseg == SEGS) {
 		pthread_mutex_unlock(&p->lock);
@@ -158,8 +160,23 @@ pool_join(struct pool *p)
 void
 pool_run(struct pool *p, size_t n, void (*fn)(void *, size_t), void *arg)
 {
+	size_t	i;
+
+	pool_join(p);
+	/* one item: waking a helper for it would only add a wait */
+	if (p == NULL || p->nthreads == 0 || n < 2) {
+		for (i = 0; i < n; i++)
+			fn(arg, i);
+		return;
+	}
 	pool_start(p, n, fn, arg);
 	pool_join(p);
+}
+
+unsigned
+pool_threads(const struct pool *p)
+{
+	return p == NULL ? 0 : p->nthreads;
 }
 
 void

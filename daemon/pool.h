@@ -25,19 +25,22 @@ void	pool_run(struct pool *p, size_t n, void (*fn)(void *, size_t),
 
 /*
  * The same in two halves, so that the caller can do something else (wait
- * for a commit) while the helpers work: pool_start() hands the items to
- * the helpers and returns at once; pool_join() takes part in what is left
- * and returns when every item is done.  Until then, further pool_start()
- * calls add their items to the same batch (up to four runs; a fifth joins
- * first), so that different kinds of work overlap the same wait.  With
- * no helpers, or fewer than two items, pool_start() runs them all before
- * it returns.  pool_run() joins everything started before it too;
- * pool_join() with nothing started is a no-op.  What fn reads must not
- * change until pool_join() returns.
+ * for a commit) while the helpers work: pool_start() hands the items (even
+ * one) to the helpers and returns at once; pool_join() takes part in what
+ * is left and returns when every item is done.  Until then, further
+ * pool_start() calls add their items to the same batch (up to four runs;
+ * a fifth joins first), so that different kinds of work overlap the same
+ * wait.  With no helpers pool_start() runs them all before it returns.
+ * pool_run() joins everything started before it first (and runs a single
+ * item on the caller); pool_join() with nothing started is a no-op.  What
+ * fn reads must not change until pool_join() returns.
  */
 void	pool_start(struct pool *p, size_t n, void (*fn)(void *, size_t),
 	    void *arg);
 void	pool_join(struct pool *p);
+
+/* How many helper threads there are (0 for NULL). */
+unsigned pool_threads(const struct pool *p);
 
 /* Stops and joins the helpers; NULL is allowed. */
 void	pool_free(struct pool *p);

@@ -1018,15 +1018,21 @@ prepare_one(void *arg, size_t i)
 		sp->sealed_ok = 1;
 }
 
+/* The batch prepare_one() works on, in wf until it is done. */
+static struct prep_batch *
+prep_batch(struct workflow *wf, const struct cairn_ctl_request *const *reqs,
+    struct submit_prep *preps)
+{
+	wf->prep = (struct prep_batch){ wf, reqs, preps };
+	return &wf->prep;
+}
+
 void
 workflow_prepare_start(struct workflow *wf,
     const struct cairn_ctl_request *const *reqs, struct submit_prep *preps,
     size_t n)
 {
-	wf->prep.wf = wf;
-	wf->prep.reqs = reqs;
-	wf->prep.preps = preps;
-	pool_start(wf->pool, n, prepare_one, &wf->prep);
+	pool_start(wf->pool, n, prepare_one, prep_batch(wf, reqs, preps));
 }
 
 void
@@ -1040,8 +1046,13 @@ workflow_prepare(struct workflow *wf,
     const struct cairn_ctl_request *const *reqs, struct submit_prep *preps,
     size_t n)
 {
-	workflow_prepare_start(wf, reqs, preps, n);
-	workflow_prepare_wait(wf);
+	pool_run(wf->pool, n, prepare_one, prep_batch(wf, reqs, preps));
+}
+
+int
+workflow_overlaps(const struct workflow *wf)
+{
+	return pool_threads(wf->pool) > 0;
 }
 
 void
@@ -1674,12 +1685,12 @@ out:
 	xport_in_done(in);
 }
 
-void
-workflow_incoming_start(struct workflow *wf, struct xport_in *in, size_t n)
+static void
+incoming_begin(struct workflow *wf, struct xport_in *in, size_t n, int async)
 {
 	struct in_prep *np;
 
-	workflow_incoming_finish(wf);
+	(void)workflow_incoming_finish(wf);
 	if (n == 0)
 		return;
 	if (n > wf->capin &&
@@ -1697,10 +1708,19 @@ workflow_incoming_start(struct workflow *wf, struct xport_in *in, size_t n)
 	}
 	/* verified and opened on the worker threads, stored in order later */
 	wf->inb.ip = wf->inprep;
-	pool_start(wf->pool, n, in_prepare_one, &wf->inb);
+	if (async)
+		pool_start(wf->pool, n, in_prepare_one, &wf->inb);
+	else
+		pool_run(wf->pool, n, in_prepare_one, &wf->inb);
 }
 
 void
+workflow_incoming_start(struct workflow *wf, struct xport_in *in, size_t n)
+{
+	incoming_begin(wf, in, n, 1);
+}
+
+size_t
 workflow_incoming_finish(struct workflow *wf)
 {
 	struct in_batch b;
@@ -1708,7 +1728,7 @@ workflow_incoming_finish(struct workflow *wf)
 	size_t	 i, n = wf->nin;
 
 	if (n == 0)
-		return;
+		return 0;
 	wf->nin = 0;
 	if (wf->inb.ip == NULL) {
 		/* one at a time, on this thread */
@@ -1719,11 +1739,12 @@ workflow_incoming_finish(struct workflow *wf)
 			in_prepare_one(&b, 0);
 			incoming_one(wf, &wf->inb.in[i], &one);
 		}
-		return;
+		return n;
 	}
 	pool_join(wf->pool);
 	for (i = 0; i < n; i++)
 		incoming_one(wf, &wf->inb.in[i], &wf->inprep[i]);
+	return n;
 }
 
 int
@@ -1735,8 +1756,8 @@ workflow_incoming_pending(const struct workflow *wf)
 void
 workflow_incoming(struct workflow *wf, struct xport_in *in, size_t n)
 {
-	workflow_incoming_start(wf, in, n);
-	workflow_incoming_finish(wf);
+	incoming_begin(wf, in, n, 0);
+	(void)workflow_incoming_finish(wf);
 }
 
 /* ---- replies (receipts and nacks) -------------------------------------- */

@@ -114,6 +114,13 @@ void	workflow_prepare_start(struct workflow *wf,
 	    struct submit_prep *preps, size_t n);
 void	workflow_prepare_wait(struct workflow *wf);
 
+/*
+ * Whether there are worker threads to do the _start() halves beside the
+ * event loop (without, they run on it at once, and reading ahead would
+ * only delay the commit).
+ */
+int	workflow_overlaps(const struct workflow *wf);
+
 /* Frees what a prep holds; NULL is allowed. */
 void	workflow_prep_clear(struct submit_prep *sp);
 
@@ -142,7 +149,8 @@ void	workflow_incoming(struct workflow *wf, struct xport_in *in, size_t n);
 /*
  * The same in two halves: _start() has the workers check and open in[]
  * and returns at once (the event loop commits meanwhile); _finish(),
- * in a later pass, waits for them and stores each in order.  in[] must
+ * in a later pass, waits for them, stores each in order and returns how
+ * many there were.  in[] must
  * stay as it is until then.  _start() finishes a batch still pending
  * first; _pending() says whether there is one.  workflow_shutdown()
  * releases a pending batch unstored: its senders get no receipt and
@@ -150,7 +158,7 @@ void	workflow_incoming(struct workflow *wf, struct xport_in *in, size_t n);
  */
 void	workflow_incoming_start(struct workflow *wf, struct xport_in *in,
 	    size_t n);
-void	workflow_incoming_finish(struct workflow *wf);
+size_t	workflow_incoming_finish(struct workflow *wf);
 int	workflow_incoming_pending(const struct workflow *wf);
 
 /* A signed reply from a peer's DEALER.  Consumes rep. */

@@ -18,9 +18,10 @@
  *              message of the batch (the signature checked once, each
  *              message's path checked)
  *
- * BATCH_N is the most envelopes a daemon takes in one pass (256): the
- * receipt work per message is at its least there, so the bound is the
- * highest rate the pipeline could reach.
+ * BATCH_N is 256 envelopes per receipt batch.  A daemon's pass may take
+ * up to 512 (and under load takes a few dozen), so the receipt work per
+ * message here is already less than the pipeline's: the bound is the
+ * higher for it.
  * run on every core at once (one thread per core), for a ConsultationRequest
  * with about 1 KiB of question text, and for one with a 64 KiB attachment
  * beside it.  Not counted: LMDB, ZeroMQ and CURVE, the client's payload

@@ -140,6 +140,14 @@ test_pool_start_then_join(void **state)
 	pool_join(p);		/* nothing started: a no-op */
 	for (i = 0; i < N; i++)
 		assert_int_equal(atomic_load(&w.runs[i]), 1);
+	/* one item goes to a helper too */
+	pool_start(p, 1, item, &w);
+	for (k = 0; k < 10000 && atomic_load(&w.runs[0]) != 2; k++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(atomic_load(&w.runs[0]), 2);
+	assert_int_equal(atomic_load(&w.on_caller), 0);
+	pool_join(p);
+	atomic_store(&w.runs[0], 1);
 	/* started twice without a join: one batch, both runs done */
 	pool_start(p, N, item, &w);
 	pool_start(p, 10, item, &w);
