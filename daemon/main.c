@@ -36,6 +36,7 @@
 
 #define POLL_MAX	(XPORT_MAX_PEERS + 4)
 #define AHEAD_FEW	3	/* see run() */
+#define CTL_BATCH	256	/* see ctl_batch() */
 #define BATCH		512
 /* store pages mapped since the last release: unmap them after this many */
 #define RELEASE_PAGES	512
@@ -289,6 +290,17 @@ trim(struct cairnd *d, struct trim *tr, int events)
 	tr->base = file_pages();
 }
 
+/*
+ * Client requests per pass: fewer than events, because a pass of new
+ * messages dirties the most pages, and LMDB keeps as many page buffers
+ * as its largest transaction ever dirtied (for reuse, never freed).
+ */
+static size_t
+ctl_batch(size_t batch)
+{
+	return batch < CTL_BATCH ? batch : CTL_BATCH;
+}
+
 static void
 run(struct cairnd *d)
 {
@@ -315,8 +327,10 @@ run(struct cairnd *d)
 		/* what was read ahead is this pass's work: no waiting */
 		ahead_ctl = control_pending(d->ctl);
 		ahead_in = workflow_incoming_pending(d->wf);
+		/* and after work, wake for the idle trim in time */
 		timeout = ahead_ctl || ahead_in ? 0 :
-		    workflow_timeout(d->wf, 1000);
+		    workflow_timeout(d->wf, tr.dirty ? IDLE_TRIM_MS + 10 :
+		    1000);
 		if ((rc = zmq_poll(items, (int)n, timeout)) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -344,8 +358,8 @@ run(struct cairnd *d)
 		if (batch > BATCH)
 			batch = BATCH;
 		if ((items[1].revents & ZMQ_POLLIN) && got_ctl < AHEAD_FEW &&
-		    got_ctl < batch)
-			control_ready(d->ctl, batch - got_ctl);
+		    got_ctl < ctl_batch(batch))
+			control_ready(d->ctl, ctl_batch(batch) - got_ctl);
 		for (i = 2; i < n; i++) {
 			if (!(items[i].revents & ZMQ_POLLIN))
 				continue;
@@ -381,7 +395,7 @@ run(struct cairnd *d)
 			batch = workflow_batch(d->wf);
 			if (batch > BATCH)
 				batch = BATCH;
-			(void)control_read(d->ctl, batch);
+			(void)control_read(d->ctl, ctl_batch(batch));
 			xport_ready(d->x, xport_router(d->x), ahead, batch, &nin,
 			    NULL, 0, &nrep);
 			workflow_incoming_start(d->wf, ahead, nin);
