@@ -290,6 +290,15 @@ trim(struct cairnd *d, struct trim *tr, int events)
 	tr->base = file_pages();
 }
 
+/* Events per pass: fewer while the store is short of room. */
+static size_t
+pass_batch(struct cairnd *d)
+{
+	size_t	batch = workflow_batch(d->wf);
+
+	return batch < BATCH ? batch : BATCH;
+}
+
 /*
  * Client requests per pass: fewer than events, because a pass of new
  * messages dirties the most pages, and LMDB keeps as many page buffers
@@ -347,16 +356,13 @@ run(struct cairnd *d)
 		if (items[0].revents & ZMQ_POLLIN)
 			handle_signals(d);
 		/*
-		 * Smaller passes while the store is short of room.  What
-		 * came since the read-ahead waits for the next one (to be
+		 * What came since the read-ahead waits for the next one (to be
 		 * sealed or opened while this pass commits) when the
 		 * read-ahead brought a fair number: under load that keeps
 		 * the workers busy through the commits.  When it brought
 		 * few, it is taken now: waiting would cost it a commit.
 		 */
-		batch = workflow_batch(d->wf);
-		if (batch > BATCH)
-			batch = BATCH;
+		batch = pass_batch(d);
 		if ((items[1].revents & ZMQ_POLLIN) && got_ctl < AHEAD_FEW &&
 		    got_ctl < ctl_batch(batch))
 			control_ready(d->ctl, ctl_batch(batch) - got_ctl);
@@ -392,9 +398,7 @@ run(struct cairnd *d)
 		 * nothing read is left unhandled.
 		 */
 		if (!d->quit && workflow_overlaps(d->wf)) {
-			batch = workflow_batch(d->wf);
-			if (batch > BATCH)
-				batch = BATCH;
+			batch = pass_batch(d);
 			(void)control_read(d->ctl, ctl_batch(batch));
 			xport_ready(d->x, xport_router(d->x), ahead, batch, &nin,
 			    NULL, 0, &nrep);
