@@ -2,8 +2,10 @@
 /*
  * Random bytes fetched in bulk per thread (see random.h).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <sodium.h>
 
@@ -53,6 +55,31 @@ init_once(void)
 	key_ok = 1;
 }
 
+/*
+ * Fills buf from the kernel in one getrandom(2) where it can:
+ * randombytes_buf asks 256 bytes at a time (16 system calls for a pool).
+ * A signal can cut a large read short; anything the kernel refuses
+ * (ENOSYS on an old kernel) comes from randombytes_buf instead.
+ */
+static void
+fill(uint8_t *buf, size_t len)
+{
+	size_t	got = 0;
+	ssize_t	n;
+
+	while (got < len) {
+		n = getrandom(buf + got, len - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+		else if (n < 0 && errno == EINTR)
+			continue;
+		else {
+			randombytes_buf(buf + got, len - got);
+			return;
+		}
+	}
+}
+
 static struct pool *
 pool_get(void)
 {
@@ -84,7 +111,7 @@ cairn_random_buf(void *out, size_t len)
 		return;
 	}
 	if (sizeof(p->buf) - p->off < len) {
-		randombytes_buf(p->buf, sizeof(p->buf));
+		fill(p->buf, sizeof(p->buf));
 		p->off = 0;
 	}
 	memcpy(out, p->buf + p->off, len);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * random: the kernel's random bytes (libsodium's randombytes_buf, that is
- * getrandom(2)), fetched a few kilobytes at a time per thread rather than
- * with one system call for every message id, ephemeral key and nonce.
+ * random: the kernel's random bytes (getrandom(2), as libsodium's
+ * randombytes_buf), fetched 4 KiB in one call per thread rather than
+ * with a system call for every message id, ephemeral key and nonce.
  *
  * The bytes are exactly the kernel's: nothing here stretches or mixes
  * them.  What a thread has fetched and not yet handed out lies in memory
