@@ -309,6 +309,7 @@ start() {
 	local org=$1 log t0 i
 	NSTART=$((NSTART + 1))
 	log="$T/log/$org.$NSTART.log"
+	: >"$log"	# there before the first look, not when the child opens it
 	t0=$EPOCHREALTIME
 	env $UNIT_ENV "$CAIRND" -c "$T/$org.conf" >"$log" 2>&1 &
 	PID[$org]=$!
