@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "daemon/auditq.h"
+#include "daemon/idindex.h"
 #include "daemon/log.h"
 #include "daemon/pool.h"
 #include "daemon/workflow.h"
@@ -53,6 +54,7 @@ struct inflight {
 	int64_t		*deadline;
 	size_t		*len;
 	size_t		 n, cap;
+	struct idindex	 index;		/* which slot holds an id */
 	uint64_t	 bytes;		/* sum of len[0..n-1] */
 	int		 bytes_full;	/* an envelope did not fit in bytes */
 	size_t		 taken;		/* slots promised by the due scan */
@@ -239,6 +241,7 @@ workflow_shutdown(struct workflow *wf)
 		free(wf->peers[i].ids);
 		free(wf->peers[i].deadline);
 		free(wf->peers[i].len);
+		idindex_free(&wf->peers[i].index);
 	}
 	free(wf->peers);
 	pool_free(wf->pool);
@@ -542,7 +545,8 @@ inflight_room(struct workflow *wf, struct inflight *p, size_t len)
 	c = reallocarray(p->len, ncap, sizeof(*p->len));
 	if (c != NULL)
 		p->len = c;
-	if (a == NULL || b == NULL || c == NULL)
+	if (a == NULL || b == NULL || c == NULL ||
+	    idindex_grow(&p->index, ncap, p->ids, p->n) != 0)
 		return 0;
 	p->cap = ncap;
 	return 1;
@@ -557,15 +561,20 @@ inflight_add(struct inflight *p, const uint8_t *id, int64_t deadline,
 	p->deadline[p->n] = deadline;
 	p->len[p->n] = len;
 	p->bytes += len;
+	idindex_put(&p->index, p->ids, p->n);
 	p->n++;
 }
 
+/* Frees slot i; the last slot moves into it. */
 static void
 inflight_drop(struct inflight *p, size_t i)
 {
+	idindex_drop(&p->index, p->ids, i, p->n - 1);
 	p->bytes -= p->len[i];
 	p->bytes_full = 0;
 	p->n--;
+	if (i == p->n)
+		return;
 	memmove(p->ids[i], p->ids[p->n], CAIRN_MSG_ID_BYTES);
 	p->deadline[i] = p->deadline[p->n];
 	p->len[i] = p->len[p->n];
@@ -595,15 +604,11 @@ inflight_remove(struct workflow *wf, const char *org, const uint8_t *id)
 	struct inflight *p;
 	size_t	i;
 
-	if ((p = inflight_peer(wf, org)) == NULL)
+	if ((p = inflight_peer(wf, org)) == NULL ||
+	    (i = idindex_find(&p->index, p->ids, p->n, id)) >= p->n)
 		return;
-	for (i = 0; i < p->n; i++) {
-		if (memcmp(p->ids[i], id, CAIRN_MSG_ID_BYTES) == 0) {
-			inflight_drop(p, i);
-			wf->due_idle = 0;
-			return;
-		}
-	}
+	inflight_drop(p, i);
+	wf->due_idle = 0;
 }
 
 /* ---- submit ----------------------------------------------------------- */
