@@ -1151,14 +1151,11 @@ int
 store_out_update(struct store_txn *txn, const struct store_out *o)
 {
 	struct store_out old;
-	uint8_t	 buf[REC_MAX_BYTES], sk[SCHED_KEY_BYTES];
-	size_t	 len;
 	MDB_txn	*t;
 	MDB_val	 k, v;
 	int	 rc;
 
-	if ((rc = wr_txn(txn, &t)) != 0 ||
-	    (rc = cairn_storefmt_out_encode(o, buf, &len)) != 0)
+	if ((rc = wr_txn(txn, &t)) != 0)
 		return rc;
 	k.mv_size = CAIRN_MSG_ID_BYTES;
 	k.mv_data = (void *)o->msg_id;
@@ -1167,8 +1164,26 @@ store_out_update(struct store_txn *txn, const struct store_out *o)
 	if ((rc = cairn_storefmt_out_decode(&old, o->msg_id, v.mv_data,
 	    v.mv_size)) != 0)
 		return rc;
-	if (old.state == STORE_OUT_QUEUED) {
-		cairn_storefmt_sched_key(sk, old.next_ms, o->msg_id);
+	return store_out_replace(txn, &old, o);
+}
+
+int
+store_out_replace(struct store_txn *txn, const struct store_out *old,
+    const struct store_out *o)
+{
+	uint8_t	 buf[REC_MAX_BYTES], sk[SCHED_KEY_BYTES];
+	size_t	 len;
+	MDB_txn	*t;
+	MDB_val	 k;
+	int	 rc;
+
+	if ((rc = wr_txn(txn, &t)) != 0 ||
+	    (rc = cairn_storefmt_out_encode(o, buf, &len)) != 0)
+		return rc;
+	if (memcmp(old->msg_id, o->msg_id, CAIRN_MSG_ID_BYTES) != 0)
+		return CAIRN_EINVAL;
+	if (old->state == STORE_OUT_QUEUED) {
+		cairn_storefmt_sched_key(sk, old->next_ms, o->msg_id);
 		k.mv_size = sizeof(sk);
 		k.mv_data = sk;
 		rc = mdb_del(t, txn->st->dbi[DB_SCHED], &k, NULL);

@@ -158,6 +158,14 @@ int	store_out_update(struct store_txn *txn, const struct store_out *o)
 	    CAIRN_MUSTCHECK;
 
 /*
+ * The same without reading the record again: old is the record as the
+ * caller read it in this transaction (its state and next_ms say which
+ * schedule entry to remove).  CAIRN_EINVAL if old is another message's.
+ */
+int	store_out_replace(struct store_txn *txn, const struct store_out *old,
+	    const struct store_out *o) CAIRN_MUSTCHECK;
+
+/*
  * Reads an outgoing message's metadata; txn may be NULL (a short read
  * transaction is used).  Returns 0, CAIRN_ENOTFOUND, CAIRN_ECORRUPT or
  * CAIRN_ESTORE.

@@ -1775,7 +1775,7 @@ workflow_reply(struct workflow *wf, struct xport_reply *rep)
 	struct cairn_reply r;
 	const struct cairn_org *sorg;
 	const struct cairn_pubkey *skey;
-	struct store_out o;
+	struct store_out o, old;
 	struct store_txn *t;
 	char	 local[CAIRN_ADDRESS_MAX + 1], remote[CAIRN_ADDRESS_MAX + 1];
 	const uint8_t *buf = zmq_msg_data(&rep->msg);
@@ -1808,6 +1808,7 @@ workflow_reply(struct workflow *wf, struct xport_reply *rep)
 		goto out;	/* a receipt for something already settled */
 	addr(local, sizeof(local), wf->cfg->org, o.from_function);
 	addr(remote, sizeof(remote), o.to_org, o.to_function);
+	old = o;
 	o.receipt_ms = r.time_ms;
 	if (r.type == CAIRN_REPLY_RECEIPT) {
 		o.state = STORE_OUT_DELIVERED;
@@ -1817,7 +1818,7 @@ workflow_reply(struct workflow *wf, struct xport_reply *rep)
 		o.nack_reason = (int32_t)r.reason;
 		o.last_error = CAIRN_EREFUSED;
 	}
-	if ((rc = store_out_update(t, &o)) != 0 ||
+	if ((rc = store_out_replace(t, &old, &o)) != 0 ||
 	    (rc = store_out_drop_envelope(t, o.msg_id)) != 0 ||
 	    (rc = store_receipt_put(t, o.msg_id, buf, len)) != 0 ||
 	    (rc = case_settled(wf, t, &o)) != 0) {

@@ -553,6 +553,55 @@ test_store_sched_order_and_due(void **state)
 	assert_int_equal(s.out_failed, 0);
 }
 
+/*
+ * store_out_replace: given the record as read in the transaction, it moves
+ * the schedule entry as store_out_update does, without reading it again;
+ * a record read for another message is refused and changes nothing.
+ */
+static void
+test_store_out_replace(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn *txn;
+	struct store_out a, b, old, got;
+
+	make_out(&a, 1, 300);
+	make_out(&b, 2, 100);
+	assert_int_equal(store_begin(f->st, &txn), 0);
+	assert_int_equal(store_out_add(txn, &a, NULL, 0), 0);
+	assert_int_equal(store_out_add(txn, &b, NULL, 0), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	/* later in the queue, as a retry is */
+	assert_int_equal(store_begin(f->st, &txn), 0);
+	assert_int_equal(store_out_get(f->st, txn, a.msg_id, &old), 0);
+	a.next_ms = 700;
+	a.attempts = 2;
+	assert_int_equal(store_out_replace(txn, &old, &a), 0);
+	assert_int_equal(store_commit(txn), 0);
+	expect_due(f->st, 1000, 8, 2, (unsigned int[]){ 2, 1 }, INT64_MAX);
+	expect_due(f->st, 500, 8, 1, (unsigned int[]){ 2 }, 700);
+
+	/* settled, as a receipt does: out of the schedule */
+	assert_int_equal(store_begin(f->st, &txn), 0);
+	assert_int_equal(store_out_get(f->st, txn, a.msg_id, &old), 0);
+	a.state = STORE_OUT_DELIVERED;
+	a.receipt_ms = 800;
+	assert_int_equal(store_out_replace(txn, &old, &a), 0);
+	assert_int_equal(store_commit(txn), 0);
+	expect_due(f->st, 1000, 8, 1, (unsigned int[]){ 2 }, INT64_MAX);
+	assert_int_equal(store_out_get(f->st, NULL, a.msg_id, &got), 0);
+	assert_out_equal(&a, &got);
+
+	/* the record of another message: refused, nothing written */
+	assert_int_equal(store_begin(f->st, &txn), 0);
+	assert_int_equal(store_out_get(f->st, txn, a.msg_id, &old), 0);
+	b.state = STORE_OUT_FAILED;
+	assert_int_equal(store_out_replace(txn, &old, &b), CAIRN_EINVAL);
+	store_abort(txn);
+	expect_due(f->st, 1000, 8, 1, (unsigned int[]){ 2 }, INT64_MAX);
+}
+
 static void
 test_store_envelope_byte_exact(void **state)
 {
@@ -1717,6 +1766,7 @@ main(void)
 		T(test_store_out_roundtrip),
 		T(test_store_out_refuses_bad_fields),
 		T(test_store_sched_order_and_due),
+		T(test_store_out_replace),
 		T(test_store_due_select),
 		T(test_store_envelope_byte_exact),
 		T(test_store_receipts),
