@@ -12,14 +12,30 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+struct cairn_pb_chunk;
+
 struct cairn_pb_budget {
 	ProtobufCAllocator	alloc;
 	size_t			left;
 	int			nomem;	/* malloc failed, not the budget */
+	struct cairn_pb_chunk	*chunks; /* small parts come from these */
+	unsigned char		*cur;	/* the next free byte of chunks */
+	size_t			 room;	/* bytes free at cur */
 };
 
-/* Prepares an allocator that refuses to hand out more than budget bytes. */
+/*
+ * Prepares an allocator that refuses to hand out more than budget bytes.
+ * Small parts (most of an unpacked message: its structs, short strings
+ * and ids) are cut from a few 4 KiB chunks rather than malloc'ed one by
+ * one; cairn_pb_free() gives the chunks back.
+ */
 void	cairn_pb_budget_init(struct cairn_pb_budget *b, size_t budget);
+
+/*
+ * Gives back what an initialised budget still holds (its chunks, wiped);
+ * cairn_pb_free() and a failed unpack do this themselves.
+ */
+void	cairn_pb_budget_release(struct cairn_pb_budget *b);
 
 /*
  * Unpacks len bytes as desc with a budget of 2 * len + 64 KiB.  Returns the
