@@ -318,7 +318,8 @@ ctl_batch(size_t batch)
 static void
 run(struct cairnd *d)
 {
-	struct trim tr = { 0, 0, 0, 0, 0 };
+	/* starting is work too: what it mapped and freed goes back when idle */
+	struct trim tr = { 0, mono_ms(), 0, 1, 0 };
 	zmq_pollitem_t items[POLL_MAX];
 	struct xport_in *in, *ahead;
 	struct xport_reply *rep;
