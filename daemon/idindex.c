@@ -33,7 +33,7 @@ where(const struct idindex *x, const idindex_id *ids, size_t slot)
 	size_t	i;
 
 	if (x->n == 0)
-		return 0;
+		return x->n;
 	i = home(x, ids[slot]);
 	while (x->e[i] != 0) {
 		if (x->e[i] == slot + 1)
