@@ -29,6 +29,7 @@
 #include "daemon/control.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "daemon/trace.h"
 #include "daemon/workflow.h"
 #include "daemon/xport.h"
 #include "keys/book.h"
@@ -442,7 +443,7 @@ main(int argc, char *argv[])
 	struct rlimit rl = { 0, 0 };
 	struct cairn_pubfile *fed = NULL;
 	uint8_t	 cpk[32], *csk;
-	const char *conffile = NULL;
+	const char *conffile = NULL, *trace_path;
 	char	 err[512];
 	int	 ch, verbose = 0, checkonly = 0, rc;
 
@@ -554,6 +555,16 @@ main(int argc, char *argv[])
 		    cairn_strerror(rc));
 	if ((rc = workflow_init(&d.wf, d.cfg, d.st, d.x, d.sec, d.book)) != 0)
 		fatalx("workflow: %s", cairn_strerror(rc));
+	if ((trace_path = getenv("CAIRND_TRACE")) != NULL &&
+	    *trace_path != '\0') {
+		struct trace *tr;
+
+		if ((rc = trace_open(&tr, trace_path)) != 0)
+			fatalx("CAIRND_TRACE: cannot open %s: %s", trace_path,
+			    strerror(-rc));
+		workflow_set_trace(d.wf, tr);
+		log_info("tracing durable messages to %s", trace_path);
+	}
 	if ((rc = audit_init(&d.audit, d.cfg, d.st, d.sec)) != 0)
 		fatalx("audit: %s", cairn_strerror(rc));
 	xport_set_peer_up(d.x, workflow_peer_up, d.wf);

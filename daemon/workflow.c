@@ -22,6 +22,7 @@
 #include "daemon/idindex.h"
 #include "daemon/log.h"
 #include "daemon/pool.h"
+#include "daemon/trace.h"
 #include "daemon/workflow.h"
 #include "proto/envelope.h"
 #include "proto/reply.h"
@@ -118,6 +119,7 @@ struct workflow {
 	size_t			 nin;		/* envelopes in inb */
 	struct log_ratelimit	 rl;
 	struct log_ratelimit	 rl_full;	/* "store is full" lines */
+	struct log_ratelimit	 rl_trace;	/* trace write failures */
 	int64_t			 started_ms;
 	int64_t			 full_until;	/* a write failed for space */
 	size_t			 due_batch;	/* shrinks when a pass is too big */
@@ -125,6 +127,7 @@ struct workflow {
 	int64_t			 space_ms;	/* when space was measured */
 	uint64_t		 map_free;
 	uint64_t		 disk_free;
+	struct trace		*trace;		/* CAIRND_TRACE, or NULL */
 };
 
 struct send_job {
@@ -210,10 +213,20 @@ workflow_init(struct workflow **out, const struct config *cfg,
 	wf->rl_full = (struct log_ratelimit)LOG_RATELIMIT_INIT("store-full "
 	    "notices", 1);
 	wf->rl_full.interval_ms = 10000;
+	wf->rl_trace = (struct log_ratelimit)LOG_RATELIMIT_INIT("trace "
+	    "failures", 1);
+	wf->rl_trace.interval_ms = 10000;
 	wf->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT("peer refusals",
 	    LOG_RATELIMIT_BURST);
 	*out = wf;
 	return 0;
+}
+
+void
+workflow_set_trace(struct workflow *wf, struct trace *t)
+{
+	trace_close(wf->trace);
+	wf->trace = t;
 }
 
 void
@@ -248,6 +261,7 @@ workflow_shutdown(struct workflow *wf)
 	free(wf->inprep);
 	free(wf->due);
 	free(wf->pending);
+	trace_close(wf->trace);
 	free(wf);
 }
 
@@ -321,6 +335,7 @@ txn_lost(struct workflow *wf, int rc)
 		    cairn_strerror(rc));
 	store_abort(wf->txn);
 	wf->txn = NULL;
+	(void)trace_commit(wf->trace, rc);	/* drops this txn's lines */
 	wf->due_idle = 0;
 	wf->npending = 0;	/* their envelopes went with the pass */
 	memset(&wf->pass, 0, sizeof(wf->pass));
@@ -399,12 +414,16 @@ summary(struct workflow *wf)
 int
 workflow_commit(struct workflow *wf)
 {
-	int	rc = 0;
+	int	rc = 0, err;
 
 	flush_receipts(wf);
 	if (wf->txn != NULL) {
 		rc = store_commit(wf->txn);
 		wf->txn = NULL;
+		if ((err = trace_commit(wf->trace, rc)) != 0 &&
+		    log_ratelimit(&wf->rl_trace, workflow_now()))
+			log_warnx("workflow: cannot write the trace: %s",
+			    strerror(-err));
 		if (rc == CAIRN_ENOSPACE) {
 			wf->full_until = workflow_now() +
 			    (wf->due_batch > 1 ? 50 : 1000);
@@ -1283,6 +1302,7 @@ workflow_submit(struct workflow *wf, const struct cairn_ctl_request *req,
 		goto out;
 	}
 	memcpy(msg_id, o.msg_id, CAIRN_MSG_ID_BYTES);
+	trace_note(wf->trace, 0, o.msg_id);
 	wf->due_idle = 0;
 	wf->pass.queued++;
 	log_debug("workflow: queued msg=%s kind=%s to=%s",
@@ -1373,6 +1393,7 @@ flush_receipts(struct workflow *wf)
 			txn_lost(wf, rc);
 			return;
 		}
+		trace_note(wf->trace, 1, leaves[i].msg_id);
 		defer_reply_to(wf, wf->pending[i].identity,
 		    wf->pending[i].idlen, out[i], outlen[i]);
 	}

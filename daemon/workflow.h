@@ -38,6 +38,9 @@ int	workflow_init(struct workflow **out, const struct config *cfg,
 	    struct store *st, struct xport *x, const struct cairn_secret *sec,
 	    const struct cairn_book *book) CAIRN_MUSTCHECK;
 void	workflow_set_book(struct workflow *wf, const struct cairn_book *book);
+/* Takes t (trace.h; NULL for none) and closes the one before. */
+struct trace;
+void	workflow_set_trace(struct workflow *wf, struct trace *t);
 void	workflow_shutdown(struct workflow *wf);
 
 /*

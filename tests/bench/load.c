@@ -295,6 +295,95 @@ pct(const double *v, size_t n, double p)
 	return v[i < n ? i : n - 1];
 }
 
+/* A message durably in the receiver's inbox, from its CAIRND_TRACE file. */
+struct durable {
+	uint8_t		id[CAIRN_MSG_ID_BYTES];
+	double		us;		/* CLOCK_REALTIME */
+};
+
+static int
+cmp_durable(const void *a, const void *b)
+{
+	return memcmp(((const struct durable *)a)->id,
+	    ((const struct durable *)b)->id, CAIRN_MSG_ID_BYTES);
+}
+
+/*
+ * Reads the "in MSGID USEC" lines of a cairnd trace (daemon/trace.h),
+ * sorted by id; the first time of an id counts.  Other lines are skipped,
+ * a malformed "in" line is an error.
+ */
+static int
+read_durable(const char *path, struct durable **out, size_t *n)
+{
+	struct durable *v = NULL, *nv;
+	FILE	*f;
+	char	 line[128], hex[2 * CAIRN_MSG_ID_BYTES + 1];
+	unsigned long long us;
+	size_t	 cap = 0, k;
+	unsigned int b;
+
+	*out = NULL;
+	*n = 0;
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "load: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "in ", 3) != 0)
+			continue;
+		if (sscanf(line + 3, "%32[0-9a-f] %llu", hex, &us) != 2 ||
+		    strlen(hex) != 2 * CAIRN_MSG_ID_BYTES) {
+			fprintf(stderr, "load: %s: bad line: %s", path, line);
+			goto bad;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+				goto bad;
+			v = nv;
+		}
+		for (k = 0; k < CAIRN_MSG_ID_BYTES; k++) {
+			sscanf(hex + 2 * k, "%2x", &b);
+			v[*n].id[k] = (uint8_t)b;
+		}
+		v[*n].us = (double)us;
+		(*n)++;
+	}
+	fclose(f);
+	/* by id, for durable_us() */
+	qsort(v, *n, sizeof(*v), cmp_durable);
+	*out = v;
+	return 0;
+bad:
+	fclose(f);
+	free(v);
+	*n = 0;
+	return -EINVAL;
+}
+
+/* The time msg_id was durably delivered (microseconds), or 0. */
+static double
+durable_us(const struct durable *v, size_t n, const uint8_t *id)
+{
+	size_t	lo = 0, hi = n, mid;
+	double	best = 0;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = memcmp(v[mid].id, id, CAIRN_MSG_ID_BYTES)) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* an id stored twice is not expected; take its first time */
+	for (; lo < n && memcmp(v[lo].id, id, CAIRN_MSG_ID_BYTES) == 0; lo++)
+		if (best == 0 || v[lo].us < best)
+			best = v[lo].us;
+	return best;
+}
+
 static int
 state_of(const char *s)
 {
@@ -876,15 +965,19 @@ cmd_latency(int argc, char **argv)
 	struct cairn_client *c = NULL, *rc_cl = NULL;
 	struct cairn_payload *p = NULL;
 	struct rec first;
-	const char *sock = NULL, *rsock = NULL;
-	double	*dv = NULL, *rv = NULL, *sv = NULL;
+	const char *sock = NULL, *rsock = NULL, *trace = NULL;
+	struct durable *dur = NULL;
+	double	*dv = NULL, *rv = NULL, *sv = NULL, *tv = NULL;
 	double	 seconds = 10, rate = 1000;
-	double	 t0, deadline;
-	size_t	 nthreads = 4, i, nd = 0, nr = 0, ns = 0;
+	double	 t0, deadline, us;
+	size_t	 nthreads = 4, i, nd = 0, nr = 0, ns = 0, nt = 0, ndur = 0;
 	int	 ch, rc = 0;
 
-	while ((ch = getopt(argc, argv, "d:r:R:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "D:d:r:R:s:t:")) != -1) {
 		switch (ch) {
+		case 'D':
+			trace = optarg;
+			break;
 		case 'd':
 			seconds = atof(optarg);
 			break;
@@ -942,6 +1035,7 @@ cmd_latency(int argc, char **argv)
 	    (th = calloc(nthreads, sizeof(*th))) == NULL ||
 	    (dv = calloc(s.n, sizeof(*dv))) == NULL ||
 	    (rv = calloc(s.n, sizeof(*rv))) == NULL ||
+	    (tv = calloc(s.n, sizeof(*tv))) == NULL ||
 	    (sv = calloc(s.n, sizeof(*sv))) == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -978,6 +1072,8 @@ cmd_latency(int argc, char **argv)
 	}
 
 	/* receiver side, after the run so that it adds no load */
+	if (trace != NULL && (rc = read_durable(trace, &dur, &ndur)) != 0)
+		goto out;
 	for (i = 0; i < s.n; i++) {
 		struct rec *r = &s.v[i];
 
@@ -988,24 +1084,35 @@ cmd_latency(int argc, char **argv)
 			dv[nd++] = r->t_seen - r->t_plan;
 		if (status(rc_cl, r) == 0 && r->received_ms > 0)
 			rv[nr++] = (double)r->received_ms - r->t_plan;
+		if ((us = durable_us(dur, ndur, r->id)) > 0)
+			tv[nt++] = us / 1e3 - r->t_plan;
 	}
 	qsort(sv, ns, sizeof(*sv), cmp_double);
 	qsort(dv, nd, sizeof(*dv), cmp_double);
 	qsort(rv, nr, sizeof(*rv), cmp_double);
+	qsort(tv, nt, sizeof(*tv), cmp_double);
 	printf("bench: lat_msgs %zu msgs\n", s.n);
 	printf("bench: lat_rate %.0f msg/s\n", (double)s.n /
 	    ((s.v[s.n - 1].t_sub - s.v[0].t_plan) / 1e3));
 	printf("bench: lat_submit_p50 %.2f ms\n", pct(sv, ns, 50));
 	printf("bench: lat_submit_p99 %.2f ms\n", pct(sv, ns, 99));
-	printf("bench: lat_delivered_p50 %.2f ms\n", pct(rv, nr, 50));
-	printf("bench: lat_delivered_p99 %.2f ms\n", pct(rv, nr, 99));
-	printf("bench: lat_delivered_max %.2f ms\n", nr ? rv[nr - 1] : NAN);
+	printf("bench: lat_received_p50 %.2f ms\n", pct(rv, nr, 50));
+	printf("bench: lat_received_p99 %.2f ms\n", pct(rv, nr, 99));
+	if (trace != NULL) {
+		printf("bench: lat_delivered_p50 %.2f ms\n", pct(tv, nt, 50));
+		printf("bench: lat_delivered_p99 %.2f ms\n", pct(tv, nt, 99));
+		printf("bench: lat_delivered_max %.2f ms\n",
+		    nt ? tv[nt - 1] : NAN);
+		printf("bench: lat_not_traced %zu msgs\n", nd - nt);
+	}
 	printf("bench: lat_receipt_p50 %.2f ms\n", pct(dv, nd, 50));
 	printf("bench: lat_receipt_p99 %.2f ms\n", pct(dv, nd, 99));
 	printf("bench: lat_receipt_max %.2f ms\n", nd ? dv[nd - 1] : NAN);
 	printf("bench: lat_not_delivered %zu msgs\n", s.n - nd);
 out:
+	free(dur);
 	free(sv);
+	free(tv);
 	free(rv);
 	free(dv);
 	free(th);

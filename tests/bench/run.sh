@@ -311,7 +311,7 @@ start() {
 	log="$T/log/$org.$NSTART.log"
 	: >"$log"	# there before the first look, not when the child opens it
 	t0=$EPOCHREALTIME
-	env $UNIT_ENV "$CAIRND" -c "$T/$org.conf" >"$log" 2>&1 &
+	env $UNIT_ENV ${START_ENV:-} "$CAIRND" -c "$T/$org.conf" >"$log" 2>&1 &
 	PID[$org]=$!
 	for ((i = 0; i < 6000; i++)); do
 		if said_ready "$log"; then
@@ -437,9 +437,13 @@ fi
 if want latency; then
 	echo "== latency: 1000 msg/s for ${SECONDS_RUN}s"
 	fresh
-	if start $SENDER && start $RECEIVER; then
+	# the receiver says when each message was durably in its inbox
+	rm -f "$T/$RECEIVER.trace"
+	if start $SENDER &&
+	    START_ENV="CAIRND_TRACE=$T/$RECEIVER.trace" start $RECEIVER; then
 		run_load "$LOAD" latency -s "$(sock $SENDER)" \
-		    -r "$(sock $RECEIVER)" -R ${BENCH_LAT_RATE:-1000} -d "$SECONDS_RUN" ${BENCH_LAT_ARGS:-} ||
+		    -r "$(sock $RECEIVER)" -D "$T/$RECEIVER.trace" \
+		    -R ${BENCH_LAT_RATE:-1000} -d "$SECONDS_RUN" ${BENCH_LAT_ARGS:-} ||
 			broke "latency"
 	fi
 fi
