@@ -11,14 +11,19 @@
  *	runs from the first submit to the last receipt.  The CPU time per
  *	message of the client and (with -P/-Q) of each daemon, and its
  *	system part, over that same time.
- *   load latency -s SOCK -r RSOCK [-R RATE] [-d SECONDS] [-t THREADS]
+ *   load latency -s SOCK -r RSOCK [-D TRACE] [-R RATE] [-d SECONDS]
+ *	    [-t THREADS]
  *	first the time of one message to a peer not yet connected, then
  *	RATE messages/s on a fixed schedule (open loop: latency counts from
- *	the planned submit time); submit->delivered at the receiver (its
- *	received_ms) and submit->receipt at the sender (the time of the
- *	sender's "delivered" audit record, written in the pass that takes
- *	the receipt in).  Both are read after the run: nothing polls the
- *	daemons while they are measured.
+ *	the planned submit time); submit->accepted (the submit's answer),
+ *	submit->delivered (durably in the receiver's inbox: the "in" line of
+ *	the receiver's CAIRND_TRACE file TRACE, in microseconds; only with
+ *	-D), submit->received (the receiver's received_ms: whole ms, taken
+ *	when the envelope was read, before its checks and commit) and
+ *	submit->receipt at the sender (the time of the sender's "delivered"
+ *	audit record, written in the pass that takes the receipt in).  All
+ *	are read after the run: nothing polls the daemons while they are
+ *	measured.
  *   load big -s SOCK -r RSOCK -z BYTES -P PID -Q PID
  *	one message with a BYTES attachment, submit to DELIVERED, and the
  *	peak RSS (VmHWM) of both daemons.
@@ -1415,7 +1420,8 @@ usage(void)
 	    "usage: load throughput -s sock [-t threads] [-w window] "
 	    "[-P sender_pid] [-Q receiver_pid] "
 	    "[-d seconds] [-m max] [-z bytes] [-n name]\n"
-	    "       load latency -s sock -r rsock [-R rate] [-d seconds] "
+	    "       load latency -s sock -r rsock [-D trace] [-R rate] "
+	    "[-d seconds] "
 	    "[-t threads]\n"
 	    "       load big -s sock -r rsock -P pid -Q pid [-z bytes]\n"
 	    "       load backlog -s sock -o file [-n max] [-d seconds] "

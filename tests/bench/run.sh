@@ -7,8 +7,9 @@
 #   throughput      two cairnd on loopback, one client (BENCH_THREADS)
 #                   keeping 512 submits in flight, 1 KiB and
 #                   64 KiB messages for 10 s, until the last receipt
-#   latency         1,000 messages/s for 10 s; and the first message to a
-#                   peer not yet connected
+#   latency         1,000 messages/s for 10 s, submit -> durably in the
+#                   receiver's inbox (the receiver runs with CAIRND_TRACE);
+#                   and the first message to a peer not yet connected
 #   big             one 30 MiB message end to end, peak RSS of both daemons
 #   memory          idle RSS; RSS with a backlog of 100,000 messages to a
 #                   stopped receiver; time to ready with it; time to drain it
