@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * trace: see trace.h.  The lines of a pass are kept until its commit and
- * written with one write(2) to a file opened O_APPEND.
+ * trace: see trace.h.  The ids of a pass are kept until its commit, then
+ * written as lines to a file opened O_APPEND and flushed.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "daemon/trace.h"
 
@@ -18,28 +21,28 @@ struct trace_ent {
 };
 
 struct trace {
-	int		  fd;
+	FILE		 *f;
 	struct trace_ent *ent;
 	size_t		  n, cap;
 	int		  nomem;	/* a note was lost: say so at commit */
 };
 
-/* "out " + 32 hex + " " + 20 digits + "\n" */
-#define LINE_MAX_BYTES	(4 + 2 * CAIRN_MSG_ID_BYTES + 1 + 20 + 1)
-
 int
 trace_open(struct trace **out, const char *path)
 {
 	struct trace *t;
+	int	fd;
 
 	*out = NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -ENOMEM;
-	t->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
-	if (t->fd < 0) {
+	if (fd < 0 || (t->f = fdopen(fd, "a")) == NULL) {
 		int e = errno;
 
+		if (fd >= 0)
+			(void)close(fd);
 		free(t);
 		return -e;
 	}
@@ -52,7 +55,7 @@ trace_close(struct trace *t)
 {
 	if (t == NULL)
 		return;
-	(void)close(t->fd);
+	(void)fclose(t->f);
 	free(t->ent);
 	free(t);
 }
@@ -80,31 +83,13 @@ trace_note(struct trace *t, int inbound,
 	t->n++;
 }
 
-/* Writes v in decimal at p; returns the digits written. */
-static size_t
-put_dec(char *p, uint64_t v)
-{
-	char	tmp[20];
-	size_t	n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n;
-}
-
 int
 trace_commit(struct trace *t, int rc)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct timespec ts;
-	char	*buf, *p;
-	uint64_t us;
-	size_t	 i, k, len;
-	ssize_t	 w;
+	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
+	unsigned long long us;
+	size_t	 i;
 	int	 err = 0;
 
 	if (t == NULL)
@@ -118,35 +103,20 @@ trace_commit(struct trace *t, int rc)
 		return rc != 0 ? 0 : err;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-	if ((buf = malloc(t->n * LINE_MAX_BYTES)) == NULL) {
-		t->n = 0;
-		return -ENOMEM;
-	}
-	for (p = buf, i = 0; i < t->n; i++) {
-		memcpy(p, t->ent[i].inbound ? "in " : "out ",
-		    t->ent[i].inbound ? 3 : 4);
-		p += t->ent[i].inbound ? 3 : 4;
-		for (k = 0; k < CAIRN_MSG_ID_BYTES; k++) {
-			*p++ = hex[t->ent[i].id[k] >> 4];
-			*p++ = hex[t->ent[i].id[k] & 0xf];
-		}
-		*p++ = ' ';
-		p += put_dec(p, us);
-		*p++ = '\n';
+	us = (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000;
+	for (i = 0; i < t->n; i++) {
+		sodium_bin2hex(hex, sizeof(hex), t->ent[i].id,
+		    CAIRN_MSG_ID_BYTES);
+		fprintf(t->f, "%s %s %llu\n", t->ent[i].inbound ? "in" : "out",
+		    hex, us);
 	}
 	t->n = 0;
-	len = (size_t)(p - buf);
-	for (p = buf; len > 0; p += w, len -= (size_t)w) {
-		if ((w = write(t->fd, p, len)) < 0) {
-			if (errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			err = -errno;
-			break;
-		}
+	/* one write(2) for the pass's lines, most of the time */
+	errno = 0;
+	if (fflush(t->f) != 0 || ferror(t->f)) {
+		err = -(errno ? errno : EIO);
+		clearerr(t->f);
 	}
-	free(buf);
 	return err;
 }
