@@ -327,12 +327,14 @@ read_durable(const char *path, struct durable **out, size_t *n)
 	unsigned long long us;
 	size_t	 cap = 0, k;
 	unsigned int b;
+	int	 rc = -EINVAL;
 
 	*out = NULL;
 	*n = 0;
 	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "load: %s: %s\n", path, strerror(errno));
-		return -errno;
+		rc = -errno;
+		fprintf(stderr, "load: %s: %s\n", path, strerror(-rc));
+		return rc;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (strncmp(line, "in ", 3) != 0)
@@ -344,8 +346,10 @@ read_durable(const char *path, struct durable **out, size_t *n)
 		}
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 4096;
-			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				rc = -ENOMEM;
 				goto bad;
+			}
 			v = nv;
 		}
 		for (k = 0; k < CAIRN_MSG_ID_BYTES; k++) {
@@ -364,7 +368,7 @@ bad:
 	fclose(f);
 	free(v);
 	*n = 0;
-	return -EINVAL;
+	return rc;
 }
 
 /* The time msg_id was durably delivered (microseconds), or 0. */
@@ -976,6 +980,7 @@ cmd_latency(int argc, char **argv)
 	double	 seconds = 10, rate = 1000;
 	double	 t0, deadline, us;
 	size_t	 nthreads = 4, i, nd = 0, nr = 0, ns = 0, nt = 0, ndur = 0;
+	size_t	 ndel = 0;
 	int	 ch, rc = 0;
 
 	while ((ch = getopt(argc, argv, "D:d:r:R:s:t:")) != -1) {
@@ -1085,6 +1090,7 @@ cmd_latency(int argc, char **argv)
 		sv[ns++] = r->t_sub - r->t_plan;
 		if (r->state != REC_DELIVERED)
 			continue;
+		ndel++;
 		if (!isnan(r->t_seen))
 			dv[nd++] = r->t_seen - r->t_plan;
 		if (status(rc_cl, r) == 0 && r->received_ms > 0)
@@ -1108,7 +1114,7 @@ cmd_latency(int argc, char **argv)
 		printf("bench: lat_delivered_p99 %.2f ms\n", pct(tv, nt, 99));
 		printf("bench: lat_delivered_max %.2f ms\n",
 		    nt ? tv[nt - 1] : NAN);
-		printf("bench: lat_not_traced %zu msgs\n", nd - nt);
+		printf("bench: lat_not_traced %zu msgs\n", ndel - nt);
 	}
 	printf("bench: lat_receipt_p50 %.2f ms\n", pct(dv, nd, 50));
 	printf("bench: lat_receipt_p99 %.2f ms\n", pct(dv, nd, 99));
