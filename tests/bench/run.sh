@@ -9,7 +9,10 @@
 #                   64 KiB messages for 10 s, until the last receipt
 #   latency         1,000 messages/s for 10 s, submit -> durably in the
 #                   receiver's inbox (the receiver runs with CAIRND_TRACE);
-#                   and the first message to a peer not yet connected
+#                   and the first message to a peer not yet connected;
+#                   before it, the disk's floor under that figure: the
+#                   same schedule through two durable LMDB commits in
+#                   series and nothing else (floor)
 #   big             one 30 MiB message end to end, peak RSS of both daemons
 #   memory          idle RSS; RSS with a backlog of 100,000 messages to a
 #                   stopped receiver; time to ready with it; time to drain it
@@ -378,7 +381,7 @@ want() {
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 CORES=$(nproc)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-for x in "$CAIRN_KEYS" "$CAIRND" "$BOUND" "$LOAD"; do
+for x in "$CAIRN_KEYS" "$CAIRND" "$BOUND" "$LOAD" "$BIN/bench/floor"; do
 	[ -x "$x" ] || { echo "bench: $x missing (make bench builds it)" >&2;
 	    exit 1; }
 done
@@ -393,7 +396,7 @@ fi
 
 if want others; then
 	for x in "$BIN"/bench/*; do
-		case ${x##*/} in bound|load|*.*) continue ;; esac
+		case ${x##*/} in bound|floor|load|*.*) continue ;; esac
 		[ -x "$x" ] || continue
 		echo "== ${x##*/}"
 		run_load "$x" || broke "${x##*/}"
@@ -436,7 +439,12 @@ if want throughput; then
 fi
 
 if want latency; then
-	echo "== latency: 1000 msg/s for ${SECONDS_RUN}s"
+	echo "== latency floor: ${BENCH_LAT_RATE:-1000} msg/s for ${SECONDS_RUN}s through two LMDB commits in series"
+	fresh
+	run_load "$BIN/bench/floor" -D "$T/floor" -R ${BENCH_LAT_RATE:-1000} \
+	    -d "$SECONDS_RUN" || broke "floor"
+	rm -rf "$T/floor"
+	echo "== latency: ${BENCH_LAT_RATE:-1000} msg/s for ${SECONDS_RUN}s"
 	fresh
 	# the receiver says when each message was durably in its inbox
 	rm -f "$T/$RECEIVER.trace"

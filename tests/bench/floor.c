@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench floor: what the disk alone costs the latency figure.
+ *
+ *   floor -D DIR [-R RATE] [-d SECONDS]
+ *
+ * The latency part of make bench sends RATE messages/s on a fixed
+ * schedule and counts from each planned submit to the moment the
+ * message is durably in the receiver's inbox.  On the way it crosses
+ * two durable LMDB commits in series, the sender's and the receiver's,
+ * and waits for whichever commit each daemon is in when it arrives.
+ * This program is that path with nothing else on it: no crypto, no
+ * sockets, no protobuf, no daemons.
+ *
+ * Two LMDB environments under DIR (a/ and b/), opened as cairnd opens
+ * its store (MDB_NOTLS | MDB_NORDAHEAD, durable commits), one thread
+ * each:
+ *
+ *   hop A	takes every message whose planned time has come and every
+ *		message hop B has stored since, and writes them in one
+ *		transaction: for a new message a queue record, a 1.5 KiB
+ *		envelope, a schedule entry, a case and an audit record; for
+ *		one B has stored, the record again, the envelope and the
+ *		schedule entry deleted, a receipt, the case, an audit
+ *		record (as the sender does for a receipt).  Commits, then
+ *		hands the new messages to B.
+ *   hop B	takes every message handed over, writes an inbox record,
+ *		the envelope, two dedup entries, a case and an audit
+ *		record each, commits, and notes the time.
+ *
+ * Group commit at both hops, time-ordered keys, records of the sizes
+ * cairnd writes for a 1 KiB request.  Printed: planned -> committed at
+ * B, p50/p99/max (lat_floor_*), and each hop's commit time.  A design
+ * with one synced commit per hop cannot do better than this on this
+ * disk; the difference to lat_delivered is what the daemons add.
+ *
+ * Prints "bench: NAME VALUE UNIT" lines on stdout; measured, never
+ * asserted.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <lmdb.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAP_BYTES	((size_t)1 << 30)
+#define ENVELOPE_BYTES	1536	/* a sealed request with 1 KiB of text */
+#define RECORD_BYTES	256	/* a queue or inbox record */
+#define RECEIPT_BYTES	320	/* a receipt batch's path for one message */
+#define CASE_BYTES	128
+#define AUDIT_BYTES	160
+#define DEDUP_BYTES	40
+#define MAX_MSGS	1000000
+
+enum {
+	DB_RECORD,	/* outbox / inbox */
+	DB_ENVELOPE,	/* outenv / inenv */
+	DB_INDEX,	/* sched / dedupexp */
+	DB_RECEIPT,	/* receipts / dedup */
+	DB_CASE,
+	DB_AUDIT,
+	DB_N
+};
+
+struct hop {
+	const char	*name;
+	MDB_env		*env;
+	MDB_dbi		 dbi[DB_N];
+	uint64_t	 audit_seq;
+	double		*commit_ms;	/* one per commit */
+	size_t		 ncommits;
+};
+
+struct floor {
+	size_t		 n;
+	double		 rate;
+	double		 t0;		/* planned time of message 0 */
+	double		*done;		/* per message: committed at B */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv_a, cv_b;
+	size_t		 handed;	/* [0, handed) committed at A */
+	size_t		 stored;	/* [0, stored) committed at B */
+	int		 failed;
+	struct hop	 a, b;
+	uint8_t		 filler[ENVELOPE_BYTES];
+};
+
+static double	mono(void);
+static void	ts_of(struct timespec *, double);
+static void	msg_id(uint8_t[16], const struct floor *, size_t);
+static int	hop_open(struct hop *, const char *, const char *, size_t);
+static void	hop_close(struct hop *);
+static int	put(struct floor *, struct hop *, MDB_txn *, int,
+		    const void *, size_t, size_t);
+static int	del(struct hop *, MDB_txn *, int, const void *, size_t);
+static int	audit(struct floor *, struct hop *, MDB_txn *);
+static int	commit(struct hop *, MDB_txn *);
+static int	a_txn(struct floor *, size_t, size_t, size_t, size_t);
+static int	b_txn(struct floor *, size_t, size_t);
+static void	*a_run(void *);
+static void	*b_run(void *);
+static int	cmp_double(const void *, const void *);
+static double	pct(const double *, size_t, double);
+static void	usage(void) __attribute__((__noreturn__));
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+ts_of(struct timespec *ts, double t)
+{
+	ts->tv_sec = (time_t)t;
+	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Time-ordered, as cairnd's message ids: planned µs, then the number. */
+static void
+msg_id(uint8_t id[16], const struct floor *f, size_t i)
+{
+	uint64_t us = (uint64_t)((f->t0 + (double)i / f->rate) * 1e6);
+	int	 k;
+
+	for (k = 0; k < 8; k++)
+		id[k] = (uint8_t)(us >> (56 - 8 * k));
+	for (k = 0; k < 8; k++)
+		id[8 + k] = (uint8_t)((uint64_t)i >> (56 - 8 * k));
+}
+
+static int
+hop_open(struct hop *h, const char *dir, const char *name, size_t n)
+{
+	static const char *const dbs[DB_N] = {
+		"record", "envelope", "index", "receipt", "case", "audit"
+	};
+	MDB_txn	*t;
+	int	 i, rc;
+
+	h->name = name;
+	/* at most two commits per message (A: its submit, its receipt) */
+	if ((h->commit_ms = calloc(2 * n + 1, sizeof(*h->commit_ms))) == NULL)
+		return ENOMEM;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return errno;
+	if ((rc = mdb_env_create(&h->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(h->env, DB_N)) != 0 ||
+	    (rc = mdb_env_set_mapsize(h->env, MAP_BYTES)) != 0 ||
+	    (rc = mdb_env_open(h->env, dir, MDB_NOTLS | MDB_NORDAHEAD,
+	    0600)) != 0)
+		return rc;
+	if ((rc = mdb_txn_begin(h->env, NULL, 0, &t)) != 0)
+		return rc;
+	for (i = 0; i < DB_N; i++)
+		if ((rc = mdb_dbi_open(t, dbs[i], MDB_CREATE,
+		    &h->dbi[i])) != 0) {
+			mdb_txn_abort(t);
+			return rc;
+		}
+	return mdb_txn_commit(t);
+}
+
+static void
+hop_close(struct hop *h)
+{
+	if (h->env != NULL)
+		mdb_env_close(h->env);
+	h->env = NULL;
+	free(h->commit_ms);
+	h->commit_ms = NULL;
+}
+
+static int
+put(struct floor *f, struct hop *h, MDB_txn *t, int db, const void *key,
+    size_t klen, size_t vlen)
+{
+	MDB_val	k = { klen, (void *)key }, v = { vlen, f->filler };
+
+	return mdb_put(t, h->dbi[db], &k, &v, 0);
+}
+
+static int
+del(struct hop *h, MDB_txn *t, int db, const void *key, size_t klen)
+{
+	MDB_val	k = { klen, (void *)key };
+	int	rc;
+
+	rc = mdb_del(t, h->dbi[db], &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+audit(struct floor *f, struct hop *h, MDB_txn *t)
+{
+	uint8_t	key[8];
+	uint64_t seq = ++h->audit_seq;
+	int	k;
+
+	for (k = 0; k < 8; k++)
+		key[k] = (uint8_t)(seq >> (56 - 8 * k));
+	return put(f, h, t, DB_AUDIT, key, sizeof(key), AUDIT_BYTES);
+}
+
+static int
+commit(struct hop *h, MDB_txn *t)
+{
+	double	t0 = mono();
+	int	rc;
+
+	if ((rc = mdb_txn_commit(t)) == 0)
+		h->commit_ms[h->ncommits++] = (mono() - t0) * 1e3;
+	return rc;
+}
+
+/* Hop A: new messages [n0, n1), receipts for [s0, s1). */
+static int
+a_txn(struct floor *f, size_t n0, size_t n1, size_t s0, size_t s1)
+{
+	struct hop *h = &f->a;
+	MDB_txn	*t;
+	uint8_t	 id[16];
+	size_t	 i;
+	int	 rc;
+
+	if ((rc = mdb_txn_begin(h->env, NULL, 0, &t)) != 0)
+		return rc;
+	for (i = n0; i < n1 && rc == 0; i++) {
+		msg_id(id, f, i);
+		if ((rc = put(f, h, t, DB_RECORD, id, 16, RECORD_BYTES)) != 0 ||
+		    (rc = put(f, h, t, DB_ENVELOPE, id, 16,
+		    ENVELOPE_BYTES)) != 0 ||
+		    (rc = put(f, h, t, DB_INDEX, id, 16, 0)) != 0 ||
+		    (rc = put(f, h, t, DB_CASE, id, 16, CASE_BYTES)) != 0)
+			break;
+		rc = audit(f, h, t);
+	}
+	for (i = s0; i < s1 && rc == 0; i++) {
+		msg_id(id, f, i);
+		if ((rc = put(f, h, t, DB_RECORD, id, 16, RECORD_BYTES)) != 0 ||
+		    (rc = del(h, t, DB_ENVELOPE, id, 16)) != 0 ||
+		    (rc = del(h, t, DB_INDEX, id, 16)) != 0 ||
+		    (rc = put(f, h, t, DB_RECEIPT, id, 16,
+		    RECEIPT_BYTES)) != 0 ||
+		    (rc = put(f, h, t, DB_CASE, id, 16, CASE_BYTES)) != 0)
+			break;
+		rc = audit(f, h, t);
+	}
+	if (rc != 0) {
+		mdb_txn_abort(t);
+		return rc;
+	}
+	return commit(h, t);
+}
+
+/* Hop B: messages [n0, n1) taken in. */
+static int
+b_txn(struct floor *f, size_t n0, size_t n1)
+{
+	struct hop *h = &f->b;
+	MDB_txn	*t;
+	uint8_t	 id[16];
+	size_t	 i;
+	int	 rc;
+
+	if ((rc = mdb_txn_begin(h->env, NULL, 0, &t)) != 0)
+		return rc;
+	for (i = n0; i < n1 && rc == 0; i++) {
+		msg_id(id, f, i);
+		if ((rc = put(f, h, t, DB_RECORD, id, 16, RECORD_BYTES)) != 0 ||
+		    (rc = put(f, h, t, DB_ENVELOPE, id, 16,
+		    ENVELOPE_BYTES)) != 0 ||
+		    (rc = put(f, h, t, DB_RECEIPT, id, 16, DEDUP_BYTES)) != 0 ||
+		    (rc = put(f, h, t, DB_INDEX, id, 16, 0)) != 0 ||
+		    (rc = put(f, h, t, DB_CASE, id, 16, CASE_BYTES)) != 0)
+			break;
+		rc = audit(f, h, t);
+	}
+	if (rc != 0) {
+		mdb_txn_abort(t);
+		return rc;
+	}
+	return commit(h, t);
+}
+
+static void *
+a_run(void *arg)
+{
+	struct floor *f = arg;
+	struct timespec ts;
+	size_t	 next = 0, due, settled = 0, stored;
+	double	 now;
+	int	 rc = 0, failed;
+
+	for (;;) {
+		pthread_mutex_lock(&f->mu);
+		for (;;) {
+			now = mono();
+			due = now < f->t0 ? 0 :
+			    (size_t)((now - f->t0) * f->rate) + 1;
+			if (due > f->n)
+				due = f->n;
+			stored = f->stored;
+			if (next < due || settled < stored || f->failed ||
+			    (next == f->n && settled == f->n))
+				break;
+			if (next < f->n) {
+				ts_of(&ts, f->t0 + (double)next / f->rate);
+				pthread_cond_timedwait(&f->cv_a, &f->mu, &ts);
+			} else
+				pthread_cond_wait(&f->cv_a, &f->mu);
+		}
+		failed = f->failed;
+		pthread_mutex_unlock(&f->mu);
+		if (failed || (next == f->n && settled == f->n))
+			break;
+		if ((rc = a_txn(f, next, due, settled, stored)) != 0)
+			break;
+		next = due;
+		settled = stored;
+		pthread_mutex_lock(&f->mu);
+		f->handed = next;
+		pthread_cond_signal(&f->cv_b);
+		pthread_mutex_unlock(&f->mu);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "floor: hop A: %s\n", mdb_strerror(rc));
+		pthread_mutex_lock(&f->mu);
+		f->failed = 1;
+		pthread_cond_signal(&f->cv_b);
+		pthread_mutex_unlock(&f->mu);
+	}
+	return NULL;
+}
+
+static void *
+b_run(void *arg)
+{
+	struct floor *f = arg;
+	size_t	 from = 0, to, i;
+	double	 t;
+	int	 rc = 0, failed;
+
+	for (;;) {
+		pthread_mutex_lock(&f->mu);
+		while (f->handed == from && from < f->n && !f->failed)
+			pthread_cond_wait(&f->cv_b, &f->mu);
+		to = f->handed;
+		failed = f->failed;
+		pthread_mutex_unlock(&f->mu);
+		if (failed || from == f->n)
+			break;
+		if ((rc = b_txn(f, from, to)) != 0)
+			break;
+		t = mono();
+		for (i = from; i < to; i++)
+			f->done[i] = t;
+		from = to;
+		pthread_mutex_lock(&f->mu);
+		f->stored = to;
+		pthread_cond_signal(&f->cv_a);
+		pthread_mutex_unlock(&f->mu);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "floor: hop B: %s\n", mdb_strerror(rc));
+		pthread_mutex_lock(&f->mu);
+		f->failed = 1;
+		pthread_cond_signal(&f->cv_a);
+		pthread_mutex_unlock(&f->mu);
+	}
+	return NULL;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* p-th percentile of n sorted values (nearest rank) */
+static double
+pct(const double *v, size_t n, double p)
+{
+	size_t	k;
+
+	if (n == 0)
+		return NAN;
+	k = (size_t)ceil(p / 100 * (double)n);
+	return v[k > 0 ? k - 1 : 0];
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: floor -D dir [-R rate] [-d seconds]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct floor f;
+	pthread_condattr_t ca;
+	pthread_t ta, tb;
+	char	 path[PATH_MAX];
+	const char *dir = NULL;
+	double	 seconds = 10, *lat;
+	size_t	 i, k;
+	int	 ch, rc;
+
+	f.rate = 1000;
+	while ((ch = getopt(argc, argv, "D:d:R:")) != -1) {
+		switch (ch) {
+		case 'D':
+			dir = optarg;
+			break;
+		case 'd':
+			seconds = atof(optarg);
+			break;
+		case 'R':
+			f.rate = atof(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (dir == NULL || optind != argc || !(f.rate > 0) ||
+	    !(seconds > 0) || f.rate * seconds > MAX_MSGS ||
+	    f.rate * seconds < 1)
+		usage();
+	f.n = (size_t)(f.rate * seconds);
+	if ((f.done = calloc(f.n, sizeof(*f.done))) == NULL ||
+	    (lat = calloc(f.n, sizeof(*lat))) == NULL) {
+		fprintf(stderr, "floor: out of memory\n");
+		return 1;
+	}
+	memset(f.filler, 0x5a, sizeof(f.filler));
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "floor: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	for (k = 0; k < 2; k++) {
+		struct hop *h = k == 0 ? &f.a : &f.b;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, k == 0 ? "a" : "b");
+		if ((rc = hop_open(h, path, k == 0 ? "a" : "b", f.n)) != 0) {
+			fprintf(stderr, "floor: %s: %s\n", path,
+			    mdb_strerror(rc));
+			return 1;
+		}
+	}
+	pthread_mutex_init(&f.mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f.cv_a, &ca);
+	pthread_cond_init(&f.cv_b, NULL);
+	f.t0 = mono() + 0.05;
+	if (pthread_create(&tb, NULL, b_run, &f) != 0 ||
+	    pthread_create(&ta, NULL, a_run, &f) != 0) {
+		fprintf(stderr, "floor: cannot start threads\n");
+		return 1;
+	}
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	if (f.failed)
+		return 1;
+
+	for (i = 0; i < f.n; i++)
+		lat[i] = (f.done[i] - (f.t0 + (double)i / f.rate)) * 1e3;
+	qsort(lat, f.n, sizeof(*lat), cmp_double);
+	printf("bench: floor_msgs %zu msgs\n", f.n);
+	printf("bench: lat_floor_p50 %.2f ms\n", pct(lat, f.n, 50));
+	printf("bench: lat_floor_p99 %.2f ms\n", pct(lat, f.n, 99));
+	printf("bench: lat_floor_max %.2f ms\n", lat[f.n - 1]);
+	for (k = 0; k < 2; k++) {
+		struct hop *h = k == 0 ? &f.a : &f.b;
+
+		qsort(h->commit_ms, h->ncommits, sizeof(*h->commit_ms),
+		    cmp_double);
+		printf("bench: floor_commits_%s %zu commits\n", h->name,
+		    h->ncommits);
+		printf("bench: floor_commit_%s_p50 %.2f ms\n", h->name,
+		    pct(h->commit_ms, h->ncommits, 50));
+		printf("bench: floor_commit_%s_p99 %.2f ms\n", h->name,
+		    pct(h->commit_ms, h->ncommits, 99));
+	}
+	hop_close(&f.a);
+	hop_close(&f.b);
+	free(f.done);
+	free(lat);
+	return 0;
+}
