@@ -3,7 +3,9 @@
 #
 # make bench: the benchmarks of issue 8, in one run.
 #
-#   the bound       crypto and encoding of one message, both cores (bound)
+#   the bound       crypto and encoding of one message, both cores (bound);
+#                   measured again after the throughput runs, and the
+#                   ratio taken against the higher of the two
 #   throughput      two cairnd on loopback, one client (BENCH_THREADS)
 #                   keeping 512 submits in flight, 1 KiB and
 #                   64 KiB messages for 10 s, until the last receipt
@@ -159,6 +161,19 @@ run_load() {
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b;
 	    else print "nan" }'
+}
+
+# higher A B: the larger of two figures, either of which may be empty.
+higher() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "" || (b != "" && b + 0 > a + 0)) a = b
+		if (a != "") print a }'
+}
+
+# bound_again: the bound measured again, its figures named bound_*_after.
+bound_again() {
+	"$BOUND" 3 | sed 's/^bench: bound_\([^ ]*\)/bench: bound_\1_after/'
+	return "${PIPESTATUS[0]}"
 }
 
 kib_to_mib() {
@@ -430,10 +445,20 @@ if want throughput; then
 			fig tp_${size}_written_receiver $(( ($(wbytes \
 			    "${PID[$RECEIVER]}") - w0r) / n )) bytes/msg
 		fi
-		if [ -n "${VAL[tp_$size]:-}" ] &&
-		    [ -n "${VAL[bound_$size]:-}" ]; then
-			fig tp_${size}_ratio "$(ratio "${VAL[tp_$size]}" \
-			    "${VAL[bound_$size]}")" of-bound
+	done
+	# The bound once more after the throughput runs: on a shared
+	# machine one measurement can come out low (a neighbour took the
+	# CPU), which would flatter the ratio.  The ratio is taken against
+	# the higher of the two.
+	if want bound; then
+		echo "== bound again, after the throughput runs"
+		run_load bound_again || broke "bound (after)"
+	fi
+	for size in ${BENCH_SIZES:-1k 64k}; do
+		b=$(higher "${VAL[bound_$size]:-}" "${VAL[bound_${size}_after]:-}")
+		if [ -n "${VAL[tp_$size]:-}" ] && [ -n "$b" ]; then
+			fig tp_${size}_ratio "$(ratio "${VAL[tp_$size]}" "$b")" \
+			    of-bound
 		fi
 	done
 fi
