@@ -21,7 +21,9 @@
  * BATCH_N is 256 envelopes per receipt batch.  A daemon's pass may take
  * up to 512 (and under load takes a few dozen), so the receipt work per
  * message here is already less than the pipeline's: the bound is the
- * higher for it.
+ * higher for it.  Also printed, for the latency floor (floor -c): a
+ * batch of one message signed and checked, the receipt work of each
+ * commit at a low rate (bound_receipt1_sign, bound_receipt1_verify).
  * run on every core at once (one thread per core), for a ConsultationRequest
  * with about 1 KiB of question text, and for one with a 64 KiB attachment
  * beside it.  Not counted: LMDB, ZeroMQ and CURVE, the client's payload
@@ -84,6 +86,7 @@ static void	party_free(struct party *);
 static struct cairn_payload *make_payload(size_t);
 static int	one_batch(struct party *, struct party *,
 		    const struct cairn_payload *, struct steps *);
+static int	receipt_one(struct party *, double *, double *);
 static void	*worker_run(void *);
 static int	run_threads(const char *, size_t, double, int, double *);
 
@@ -310,6 +313,49 @@ out:
 	return rc;
 }
 
+/*
+ * A receipt batch of one message, signed and checked with a fresh
+ * cache (the signature verified): what a commit of one envelope costs
+ * the receiver and, for its receipt, the sender, at a low rate where
+ * each batch holds one or two.  Microseconds per batch.
+ */
+static int
+receipt_one(struct party *r, double *sign_us, double *verify_us)
+{
+	struct cairn_reply_leaf leaf;
+	struct cairn_reply_cache cache;
+	struct cairn_reply back;
+	struct cairn_reply_msg *m = NULL;
+	uint8_t	*rb = NULL;
+	size_t	 rlen;
+	double	 t0, ts = 0, tv = 0;
+	int	 i, n = 200, rc = 0;
+
+	memset(&leaf, 0, sizeof(leaf));
+	for (i = 0; i < n && rc == 0; i++) {
+		cairn_envelope_new_id(leaf.msg_id);
+		randombytes_buf(leaf.envelope_hash, sizeof(leaf.envelope_hash));
+		t0 = mono();
+		if ((rc = cairn_reply_sign_batch(&leaf, 1, now_ms(), RECEIVER,
+		    &r->signer, &rb, &rlen)) != 0)
+			break;
+		ts += mono() - t0;
+		memset(&cache, 0, sizeof(cache));
+		t0 = mono();
+		if ((rc = cairn_reply_parse(&m, rb, rlen)) == 0)
+			rc = cairn_reply_verify_cached(m, &r->pub.sign_keys[0],
+			    RECEIVER, &back, &cache);
+		tv += mono() - t0;
+		cairn_reply_free(m);
+		m = NULL;
+		free(rb);
+		rb = NULL;
+	}
+	*sign_us = ts * 1e6 / n;
+	*verify_us = tv * 1e6 / n;
+	return rc;
+}
+
 static void *
 worker_run(void *arg)
 {
@@ -390,7 +436,7 @@ main(int argc, char *argv[])
 	struct cairn_payload *p;
 	struct steps st;
 	char	 dir[] = "/tmp/cairn-bound.XXXXXX", path[4096];
-	double	 seconds = 3.0, rate, total;
+	double	 seconds = 3.0, rate, total, sign_us, verify_us;
 	long	 ncpu;
 	size_t	 k;
 	int	 i, rc, threads;
@@ -433,6 +479,12 @@ main(int argc, char *argv[])
 		memset(&st, 0, sizeof(st));
 		for (i = 0; i < CALIBRATE_N && rc == 0; i++)
 			rc = one_batch(&s, &r, p, i < 1 ? NULL : &st);
+		if (rc == 0 && k == 0 &&
+		    (rc = receipt_one(&r, &sign_us, &verify_us)) == 0) {
+			printf("bench: bound_receipt1_sign %.1f us\n", sign_us);
+			printf("bench: bound_receipt1_verify %.1f us\n",
+			    verify_us);
+		}
 		cairn_payload_free(p);
 		party_free(&s);
 		party_free(&r);
