@@ -15,8 +15,8 @@
 #                   before it, the disk's floor under that figure: the
 #                   same schedule through two durable LMDB commits in
 #                   series and nothing else (floor), then the same with
-#                   each hop's core busy for the bound's crypto time of
-#                   each message (floor -c)
+#                   the bound's crypto time of each message spent beside
+#                   the commits (floor -c)
 #   big             one 30 MiB message end to end, peak RSS of both daemons
 #   memory          idle RSS; RSS with a backlog of 100,000 messages to a
 #                   stopped receiver; time to ready with it; time to drain it
@@ -471,9 +471,9 @@ if want latency; then
 	run_load "$BIN/bench/floor" -D "$T/floor" -R ${BENCH_LAT_RATE:-1000} \
 	    -d "$SECONDS_RUN" || broke "floor"
 	rm -rf "$T/floor"
-	# and again with each hop's core busy for the crypto of each
-	# message, as the bound measured it (a busy core slows this VM's
-	# disk)
+	# and again with the crypto's CPU time of each message, as the
+	# bound measured it, spent beside the commits (a busy core slows
+	# this VM's disk)
 	if [ -z "${VAL[bound_1k_seal_sign]:-}" ]; then
 		echo "== bound, for the floor's CPU per message"
 		run_load "$BOUND" 1 || broke "bound"
