@@ -34,6 +34,7 @@
 #include "daemon/store.h"
 #include "keys/keyfile.h"
 #include "proto/audit.h"
+#include "tests/bench/bench.h"
 
 #define ORG		"bench.org"
 #define CKPT_EVERY	1000
@@ -45,7 +46,6 @@ extern char **environ;
 static int64_t	 base_ms;	/* records' times start here */
 
 static int64_t	 now_ms(void);
-static double	 secs(void);
 static void	 make_record(struct cairn_audit_record *, uint64_t);
 static int	 build(const char *, const struct cairn_secret *, uint64_t);
 static int	 run_verify(const char *, const char *, const char *);
@@ -64,15 +64,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static double
-secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Record n of a busy trail: mostly message events, some reads. */
@@ -237,10 +228,10 @@ verifier_only(const struct cairn_secret *sec, uint64_t total, double *took)
 		    &len)) != 0)
 			goto out;
 		free(buf);
-		t0 = secs();
+		t0 = bench_mono();
 		if ((rc = cairn_audit_verifier_checkpoint(v, &cp)) != 0)
 			goto out;
-		*took += secs() - t0;
+		*took += bench_mono() - t0;
 	}
 	/* now the records again, the same ones, timed */
 	memset(prev, 0, sizeof(prev));
@@ -256,12 +247,12 @@ verifier_only(const struct cairn_secret *sec, uint64_t total, double *took)
 			free(buf);
 			memcpy(prev, chunk[k].hash, CAIRN_HASH_BYTES);
 		}
-		t0 = secs();
+		t0 = bench_mono();
 		for (k = 0; k < n; k++)
 			if ((rc = cairn_audit_verifier_record(v,
 			    &chunk[k])) != 0)
 				goto out;
-		*took += secs() - t0;
+		*took += bench_mono() - t0;
 	}
 	rc = cairn_audit_verifier_finish(v, &res);
 out:
@@ -322,17 +313,17 @@ main(int argc, char **argv)
 	if ((rc = cairn_keyfile_secret_load(&sec, path)) != 0)
 		goto fail;
 
-	t0 = secs();
+	t0 = bench_mono();
 	if ((rc = build(state, sec, total)) != 0)
 		goto fail;
-	built = secs() - t0;
+	built = bench_mono() - t0;
 	fprintf(stderr, "bench: audit store of %" PRIu64 " records built in "
 	    "%.1f s\n", total, built);
 
 	snprintf(path, sizeof(path), "%s/%s.pub", dir, ORG);
-	t0 = secs();
+	t0 = bench_mono();
 	rc = run_verify(cairn, path, state);
-	took = secs() - t0;
+	took = bench_mono() - t0;
 	if (rc != 0) {
 		fprintf(stderr, "bench: BROKEN: cairn audit verify exited "
 		    "%d\n", rc);

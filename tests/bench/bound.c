@@ -48,6 +48,7 @@
 #include "keys/keyfile.h"
 #include "proto/envelope.h"
 #include "proto/reply.h"
+#include "tests/bench/bench.h"
 
 #define SENDER		"lerum.elevhalsa"
 #define RECEIVER	"alingsas.uph"
@@ -80,7 +81,6 @@ struct steps {
 };
 
 static int64_t	now_ms(void);
-static double	mono(void);
 static int	party_load(struct party *, const char *, const char *);
 static void	party_free(struct party *);
 static struct cairn_payload *make_payload(size_t);
@@ -99,15 +99,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int
@@ -221,7 +212,7 @@ one_batch(struct party *s, struct party *r, const struct cairn_payload *p,
 	for (i = 0; i < BATCH_N && rc == 0; i++) {
 		memcpy(pt, pl, pllen);		/* a fresh request's bytes */
 		if (st != NULL)
-			t0 = mono();
+			t0 = bench_mono();
 		if ((rc = cairn_payload_decode_flags(&got, pt, pllen, now,
 		    CAIRN_PAYLOAD_META | CAIRN_PAYLOAD_STRICT)) != 0)
 			break;
@@ -243,7 +234,7 @@ one_batch(struct party *s, struct party *r, const struct cairn_payload *p,
 		    &s->signer, &sealed)) != 0)
 			break;
 		if (st != NULL) {
-			t1 = mono();
+			t1 = bench_mono();
 			st->seal += t1 - t0;
 		}
 		/* on the wire: the three pieces in one buffer (not timed) */
@@ -257,7 +248,7 @@ one_batch(struct party *s, struct party *r, const struct cairn_payload *p,
 		memcpy(env + sealed.prelen + pllen, sealed.post,
 		    sealed.postlen);
 		if (st != NULL)
-			t0 = mono();
+			t0 = bench_mono();
 		if ((rc = cairn_envelope_parse(&e, env, envlen)) != 0 ||
 		    (rc = cairn_envelope_verify(e, &s->pub.sign_keys[0],
 		    SENDER)) != 0 ||
@@ -275,19 +266,19 @@ one_batch(struct party *s, struct party *r, const struct cairn_payload *p,
 		free(env);
 		env = NULL;
 		if (st != NULL)
-			st->open += mono() - t0;
+			st->open += bench_mono() - t0;
 	}
 	if (rc != 0)
 		goto out;
 
 	if (st != NULL)
-		t0 = mono();
+		t0 = bench_mono();
 	if ((rc = cairn_reply_sign_batch(leaves, BATCH_N, now, RECEIVER,
 	    &r->signer, rb, rlen)) != 0)
 		goto out;
 	nrb = BATCH_N;
 	if (st != NULL) {
-		t1 = mono();
+		t1 = bench_mono();
 		st->rsign += t1 - t0;
 		t0 = t1;
 	}
@@ -301,7 +292,7 @@ one_batch(struct party *s, struct party *r, const struct cairn_payload *p,
 		m = NULL;
 	}
 	if (st != NULL)
-		st->rverify += mono() - t0;
+		st->rverify += bench_mono() - t0;
 out:
 	for (i = 0; i < nrb; i++)
 		free(rb[i]);
@@ -335,17 +326,17 @@ receipt_one(struct party *r, double *sign_us, double *verify_us)
 	for (i = 0; i < n && rc == 0; i++) {
 		cairn_envelope_new_id(leaf.msg_id);
 		randombytes_buf(leaf.envelope_hash, sizeof(leaf.envelope_hash));
-		t0 = mono();
+		t0 = bench_mono();
 		if ((rc = cairn_reply_sign_batch(&leaf, 1, now_ms(), RECEIVER,
 		    &r->signer, &rb, &rlen)) != 0)
 			break;
-		ts += mono() - t0;
+		ts += bench_mono() - t0;
 		memset(&cache, 0, sizeof(cache));
-		t0 = mono();
+		t0 = bench_mono();
 		if ((rc = cairn_reply_parse(&m, rb, rlen)) == 0)
 			rc = cairn_reply_verify_cached(m, &r->pub.sign_keys[0],
 			    RECEIVER, &back, &cache);
-		tv += mono() - t0;
+		tv += bench_mono() - t0;
 		cairn_reply_free(m);
 		m = NULL;
 		free(rb);
@@ -373,12 +364,12 @@ worker_run(void *arg)
 		;
 	if (w->rc != 0)
 		goto out;
-	end = mono() + w->seconds;
+	end = bench_mono() + w->seconds;
 	for (;;) {
 		if ((w->rc = one_batch(&s, &r, p, NULL)) != 0)
 			break;
 		w->count += BATCH_N;
-		if (mono() >= end)
+		if (bench_mono() >= end)
 			break;
 	}
 out:
@@ -411,7 +402,7 @@ run_threads(const char *dir, size_t attach, double seconds, int nthreads,
 			break;
 		}
 	}
-	t0 = mono();
+	t0 = bench_mono();
 	atomic_store(&go, 1);
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(w[i].tid, NULL);
@@ -419,7 +410,7 @@ run_threads(const char *dir, size_t attach, double seconds, int nthreads,
 		if (w[i].rc != 0 && rc == 0)
 			rc = w[i].rc;
 	}
-	t1 = mono();
+	t1 = bench_mono();
 	*rate = (double)total / (t1 - t0);
 	free(w);
 	return rc;

@@ -64,6 +64,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bench/bench.h"
+
 #define MAP_BYTES	((size_t)1 << 30)
 #define ENVELOPE_BYTES	1536	/* a sealed request with 1 KiB of text */
 #define RECORD_BYTES	256	/* a queue or inbox record */
@@ -111,9 +113,7 @@ struct floor {
 	uint8_t		 filler[ENVELOPE_BYTES];
 };
 
-static double	mono(void);
 static void	spin(double);
-static void	ts_of(struct timespec *, double);
 static void	msg_id(uint8_t[16], const struct floor *, size_t);
 static int	hop_open(struct hop *, const char *, const char *, size_t);
 static void	hop_close(struct hop *);
@@ -122,24 +122,19 @@ static int	put(struct floor *, struct hop *, MDB_txn *, int,
 static int	del(struct hop *, MDB_txn *, int, const void *, size_t);
 static int	audit(struct floor *, struct hop *, MDB_txn *);
 static int	commit(struct hop *, MDB_txn *);
+struct op;
+static int	write_msgs(struct floor *, struct hop *, MDB_txn *,
+		    const struct op *, size_t, size_t);
+static int	hop_txn(struct floor *, struct hop *, const struct op *, size_t,
+		    size_t, const struct op *, size_t, size_t);
 static int	a_txn(struct floor *, size_t, size_t, size_t, size_t);
 static int	b_txn(struct floor *, size_t, size_t);
+static int	publish(struct floor *, size_t *, size_t, pthread_cond_t *);
 static void	*seal_run(void *);
 static void	*open_run(void *);
 static void	*a_run(void *);
 static void	*b_run(void *);
-static int	cmp_double(const void *, const void *);
-static double	pct(const double *, size_t, double);
 static void	usage(void) __attribute__((__noreturn__));
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Keeps the core busy for us microseconds, as computing would. */
 static void
@@ -149,20 +144,9 @@ spin(double us)
 
 	if (us <= 0)
 		return;
-	end = mono() + us / 1e6;
-	while (mono() < end)
+	end = bench_mono() + us / 1e6;
+	while (bench_mono() < end)
 		;
-}
-
-static void
-ts_of(struct timespec *ts, double t)
-{
-	ts->tv_sec = (time_t)t;
-	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
 }
 
 /* Time-ordered, as cairnd's message ids: planned µs, then the number. */
@@ -254,84 +238,109 @@ audit(struct floor *f, struct hop *h, MDB_txn *t)
 static int
 commit(struct hop *h, MDB_txn *t)
 {
-	double	t0 = mono();
+	double	t0 = bench_mono();
 	int	rc;
 
 	if ((rc = mdb_txn_commit(t)) == 0)
-		h->commit_ms[h->ncommits++] = (mono() - t0) * 1e3;
+		h->commit_ms[h->ncommits++] = (bench_mono() - t0) * 1e3;
 	return rc;
+}
+
+/* What one message costs a hop's transaction, database by database. */
+struct op {
+	int	 db;		/* -1 ends the list */
+	int	 del;		/* delete instead of put */
+	size_t	 vlen;
+};
+
+/* the sender takes a submit in */
+static const struct op op_submit[] = {
+	{ DB_RECORD, 0, RECORD_BYTES }, { DB_ENVELOPE, 0, ENVELOPE_BYTES },
+	{ DB_INDEX, 0, 0 }, { DB_CASE, 0, CASE_BYTES }, { -1, 0, 0 }
+};
+/* the sender takes its receipt in */
+static const struct op op_settle[] = {
+	{ DB_RECORD, 0, RECORD_BYTES }, { DB_ENVELOPE, 1, 0 },
+	{ DB_INDEX, 1, 0 }, { DB_RECEIPT, 0, RECEIPT_BYTES },
+	{ DB_CASE, 0, CASE_BYTES }, { -1, 0, 0 }
+};
+/* the receiver takes the envelope in */
+static const struct op op_intake[] = {
+	{ DB_RECORD, 0, RECORD_BYTES }, { DB_ENVELOPE, 0, ENVELOPE_BYTES },
+	{ DB_RECEIPT, 0, DEDUP_BYTES }, { DB_INDEX, 0, 0 },
+	{ DB_CASE, 0, CASE_BYTES }, { -1, 0, 0 }
+};
+
+/* Messages [from, to) as ops says, each with an audit record. */
+static int
+write_msgs(struct floor *f, struct hop *h, MDB_txn *t, const struct op *ops,
+    size_t from, size_t to)
+{
+	const struct op *o;
+	uint8_t	 id[16];
+	size_t	 i;
+	int	 rc = 0;
+
+	for (i = from; i < to && rc == 0; i++) {
+		msg_id(id, f, i);
+		for (o = ops; o->db >= 0 && rc == 0; o++)
+			rc = o->del ? del(h, t, o->db, id, sizeof(id)) :
+			    put(f, h, t, o->db, id, sizeof(id), o->vlen);
+		if (rc == 0)
+			rc = audit(f, h, t);
+	}
+	return rc;
+}
+
+/* One transaction at h: [n0, n1) as ops, [s0, s1) as sops; commits. */
+static int
+hop_txn(struct floor *f, struct hop *h, const struct op *ops, size_t n0,
+    size_t n1, const struct op *sops, size_t s0, size_t s1)
+{
+	MDB_txn	*t;
+	int	 rc;
+
+	if ((rc = mdb_txn_begin(h->env, NULL, 0, &t)) != 0)
+		return rc;
+	if ((rc = write_msgs(f, h, t, ops, n0, n1)) != 0 ||
+	    (s1 > s0 && (rc = write_msgs(f, h, t, sops, s0, s1)) != 0)) {
+		mdb_txn_abort(t);
+		return rc;
+	}
+	return commit(h, t);
 }
 
 /* Hop A: new messages [n0, n1), receipts for [s0, s1). */
 static int
 a_txn(struct floor *f, size_t n0, size_t n1, size_t s0, size_t s1)
 {
-	struct hop *h = &f->a;
-	MDB_txn	*t;
-	uint8_t	 id[16];
-	size_t	 i;
-	int	 rc;
-
 	spin(s1 > s0 ? f->verify_us : 0);
-	if ((rc = mdb_txn_begin(h->env, NULL, 0, &t)) != 0)
-		return rc;
-	for (i = n0; i < n1 && rc == 0; i++) {
-		msg_id(id, f, i);
-		if ((rc = put(f, h, t, DB_RECORD, id, 16, RECORD_BYTES)) != 0 ||
-		    (rc = put(f, h, t, DB_ENVELOPE, id, 16,
-		    ENVELOPE_BYTES)) != 0 ||
-		    (rc = put(f, h, t, DB_INDEX, id, 16, 0)) != 0 ||
-		    (rc = put(f, h, t, DB_CASE, id, 16, CASE_BYTES)) != 0)
-			break;
-		rc = audit(f, h, t);
-	}
-	for (i = s0; i < s1 && rc == 0; i++) {
-		msg_id(id, f, i);
-		if ((rc = put(f, h, t, DB_RECORD, id, 16, RECORD_BYTES)) != 0 ||
-		    (rc = del(h, t, DB_ENVELOPE, id, 16)) != 0 ||
-		    (rc = del(h, t, DB_INDEX, id, 16)) != 0 ||
-		    (rc = put(f, h, t, DB_RECEIPT, id, 16,
-		    RECEIPT_BYTES)) != 0 ||
-		    (rc = put(f, h, t, DB_CASE, id, 16, CASE_BYTES)) != 0)
-			break;
-		rc = audit(f, h, t);
-	}
-	if (rc != 0) {
-		mdb_txn_abort(t);
-		return rc;
-	}
-	return commit(h, t);
+	return hop_txn(f, &f->a, op_submit, n0, n1, op_settle, s0, s1);
 }
 
 /* Hop B: messages [n0, n1) taken in. */
 static int
 b_txn(struct floor *f, size_t n0, size_t n1)
 {
-	struct hop *h = &f->b;
-	MDB_txn	*t;
-	uint8_t	 id[16];
-	size_t	 i;
-	int	 rc;
-
 	spin(f->sign_us);
-	if ((rc = mdb_txn_begin(h->env, NULL, 0, &t)) != 0)
-		return rc;
-	for (i = n0; i < n1 && rc == 0; i++) {
-		msg_id(id, f, i);
-		if ((rc = put(f, h, t, DB_RECORD, id, 16, RECORD_BYTES)) != 0 ||
-		    (rc = put(f, h, t, DB_ENVELOPE, id, 16,
-		    ENVELOPE_BYTES)) != 0 ||
-		    (rc = put(f, h, t, DB_RECEIPT, id, 16, DEDUP_BYTES)) != 0 ||
-		    (rc = put(f, h, t, DB_INDEX, id, 16, 0)) != 0 ||
-		    (rc = put(f, h, t, DB_CASE, id, 16, CASE_BYTES)) != 0)
-			break;
-		rc = audit(f, h, t);
-	}
-	if (rc != 0) {
-		mdb_txn_abort(t);
-		return rc;
-	}
-	return commit(h, t);
+	return hop_txn(f, &f->b, op_intake, n0, n1, NULL, 0, 0);
+}
+
+/*
+ * Sets *count to n and wakes the thread waiting on cv, under the lock;
+ * returns whether the run has failed meanwhile.
+ */
+static int
+publish(struct floor *f, size_t *count, size_t n, pthread_cond_t *cv)
+{
+	int	failed;
+
+	pthread_mutex_lock(&f->mu);
+	*count = n;
+	failed = f->failed;
+	pthread_cond_signal(cv);
+	pthread_mutex_unlock(&f->mu);
+	return failed;
 }
 
 /* -c: A's sealing, each message at its planned time. */
@@ -339,21 +348,13 @@ static void *
 seal_run(void *arg)
 {
 	struct floor *f = arg;
-	struct timespec ts;
 	size_t	 i;
 	int	 failed = 0;
 
 	for (i = 0; i < f->n && !failed; i++) {
-		ts_of(&ts, f->t0 + (double)i / f->rate);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-		    NULL) == EINTR)
-			;
+		bench_sleep_until(f->t0 + (double)i / f->rate);
 		spin(f->seal_us);
-		pthread_mutex_lock(&f->mu);
-		f->sealed = i + 1;
-		failed = f->failed;
-		pthread_cond_signal(&f->cv_a);
-		pthread_mutex_unlock(&f->mu);
+		failed = publish(f, &f->sealed, i + 1, &f->cv_a);
 	}
 	return NULL;
 }
@@ -377,10 +378,7 @@ open_run(void *arg)
 			break;
 		for (; i < handed; i++) {
 			spin(f->open_us);
-			pthread_mutex_lock(&f->mu);
-			f->opened = i + 1;
-			pthread_cond_signal(&f->cv_b);
-			pthread_mutex_unlock(&f->mu);
+			(void)publish(f, &f->opened, i + 1, &f->cv_b);
 		}
 	}
 	return NULL;
@@ -398,7 +396,7 @@ a_run(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&f->mu);
 		for (;;) {
-			now = mono();
+			now = bench_mono();
 			if (f->cpu)
 				due = f->sealed;
 			else {
@@ -412,7 +410,7 @@ a_run(void *arg)
 			    (next == f->n && settled == f->n))
 				break;
 			if (next < f->n && !f->cpu) {
-				ts_of(&ts, f->t0 + (double)next / f->rate);
+				bench_ts(&ts, f->t0 + (double)next / f->rate);
 				pthread_cond_timedwait(&f->cv_a, &f->mu, &ts);
 			} else
 				pthread_cond_wait(&f->cv_a, &f->mu);
@@ -461,7 +459,7 @@ b_run(void *arg)
 			break;
 		if ((rc = b_txn(f, from, to)) != 0)
 			break;
-		t = mono();
+		t = bench_mono();
 		for (i = from; i < to; i++)
 			f->done[i] = t;
 		from = to;
@@ -481,25 +479,7 @@ b_run(void *arg)
 	return NULL;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
 
-	return (x > y) - (x < y);
-}
-
-/* p-th percentile of n sorted values (nearest rank) */
-static double
-pct(const double *v, size_t n, double p)
-{
-	size_t	k;
-
-	if (n == 0)
-		return NAN;
-	k = (size_t)ceil(p / 100 * (double)n);
-	return v[k > 0 ? k - 1 : 0];
-}
 
 static void
 usage(void)
@@ -588,7 +568,7 @@ main(int argc, char *argv[])
 	pthread_cond_init(&f.cv_open, NULL);
 	f.cpu = f.seal_us > 0 || f.open_us > 0 || f.sign_us > 0 ||
 	    f.verify_us > 0;
-	f.t0 = mono() + 0.05;
+	f.t0 = bench_mono() + 0.05;
 	if (pthread_create(&tb, NULL, b_run, &f) != 0 ||
 	    pthread_create(&ta, NULL, a_run, &f) != 0 ||
 	    (f.cpu && (pthread_create(&tseal, NULL, seal_run, &f) != 0 ||
@@ -607,23 +587,23 @@ main(int argc, char *argv[])
 
 	for (i = 0; i < f.n; i++)
 		lat[i] = (f.done[i] - (f.t0 + (double)i / f.rate)) * 1e3;
-	qsort(lat, f.n, sizeof(*lat), cmp_double);
+	qsort(lat, f.n, sizeof(*lat), bench_cmp_double);
 	name = f.cpu ? "floor_cpu" : "floor";
 	printf("bench: %s_msgs %zu msgs\n", name, f.n);
-	printf("bench: lat_%s_p50 %.2f ms\n", name, pct(lat, f.n, 50));
-	printf("bench: lat_%s_p99 %.2f ms\n", name, pct(lat, f.n, 99));
+	printf("bench: lat_%s_p50 %.2f ms\n", name, bench_pct(lat, f.n, 50));
+	printf("bench: lat_%s_p99 %.2f ms\n", name, bench_pct(lat, f.n, 99));
 	printf("bench: lat_%s_max %.2f ms\n", name, lat[f.n - 1]);
 	for (k = 0; k < 2; k++) {
 		struct hop *h = k == 0 ? &f.a : &f.b;
 
 		qsort(h->commit_ms, h->ncommits, sizeof(*h->commit_ms),
-		    cmp_double);
+		    bench_cmp_double);
 		printf("bench: %s_commits_%s %zu commits\n", name, h->name,
 		    h->ncommits);
 		printf("bench: %s_commit_%s_p50 %.2f ms\n", name, h->name,
-		    pct(h->commit_ms, h->ncommits, 50));
+		    bench_pct(h->commit_ms, h->ncommits, 50));
 		printf("bench: %s_commit_%s_p99 %.2f ms\n", name, h->name,
-		    pct(h->commit_ms, h->ncommits, 99));
+		    bench_pct(h->commit_ms, h->ncommits, 99));
 	}
 	hop_close(&f.a);
 	hop_close(&f.b);

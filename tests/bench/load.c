@@ -63,6 +63,7 @@
 
 #include "client/cairn.h"
 #include "proto/audit.h"
+#include "tests/bench/bench.h"
 
 #define FROM_FUNCTION	"skolskoterska"
 #define TO_ADDRESS	"alingsas.uph/konsultation"
@@ -136,14 +137,10 @@ struct lat_thread {
 };
 
 static double	 real_ms(void);
-static double	 mono(void);
-static void	 sleep_until(double);
 static void	 sleep_ms(double);
 static struct cairn_payload *make_payload(size_t);
 static int	 recs_add(struct recs *, const struct rec *);
 static int	 cmp_rec(const void *, const void *);
-static int	 cmp_double(const void *, const void *);
-static double	 pct(const double *, size_t, double);
 static int	 state_of(const char *);
 static int	 open_client(struct cairn_client **, const char *);
 static int	 status(struct cairn_client *, struct rec *);
@@ -173,31 +170,10 @@ real_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-sleep_until(double t)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-	    NULL) == EINTR)
-		;
-}
-
 static void
 sleep_ms(double ms)
 {
-	sleep_until(mono() + ms / 1e3);
+	bench_sleep_until(bench_mono() + ms / 1e3);
 }
 
 /* A consultation request with ~1 KiB of question and attach bytes. */
@@ -278,27 +254,7 @@ cmp_rec(const void *a, const void *b)
 	return (x->t_sub > y->t_sub) - (x->t_sub < y->t_sub);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	const double *x = a, *y = b;
 
-	return (*x > *y) - (*x < *y);
-}
-
-/* Nearest-rank percentile of sorted v. */
-static double
-pct(const double *v, size_t n, double p)
-{
-	size_t	i;
-
-	if (n == 0)
-		return NAN;
-	i = (size_t)ceil(p / 100.0 * (double)n);
-	if (i > 0)
-		i--;
-	return v[i < n ? i : n - 1];
-}
 
 /* A message durably in the receiver's inbox, from its CAIRND_TRACE file. */
 struct durable {
@@ -457,7 +413,7 @@ submit_run(void *arg)
 		/* keep the window full while there is time and messages */
 		while (cairn_client_pending(c) < s->window &&
 		    s->out.n + cairn_client_pending(c) < s->max &&
-		    mono() < s->deadline) {
+		    bench_mono() < s->deadline) {
 			t = real_ms();
 			if (s->t_first < 0)
 				s->t_first = t;
@@ -544,7 +500,7 @@ submit_many(const char *sock, size_t nthreads, size_t window, size_t attach,
 		s[i].sock = sock;
 		s[i].attach = attach;
 		s[i].window = window;
-		s[i].deadline = mono() + seconds;
+		s[i].deadline = bench_mono() + seconds;
 		s[i].max = max / nthreads + (i < max % nthreads);
 		if (pthread_create(&s[i].tid, NULL, submit_run, &s[i]) != 0) {
 			nthreads = i;
@@ -576,7 +532,7 @@ sweep_run(void *arg)
 {
 	struct sweeper *w = arg;
 	struct cairn_client *c;
-	double	 since = mono();
+	double	 since = bench_mono();
 	size_t	 i;
 
 	if ((w->rc = open_client(&c, w->sock)) != 0)
@@ -586,12 +542,12 @@ sweep_run(void *arg)
 			if ((w->rc = status(c, &w->v[i])) != 0)
 				goto out;
 			if (w->v[i].state != REC_QUEUED) {
-				since = mono();
+				since = bench_mono();
 				break;
 			}
 			if (!w->wait)
 				break;
-			if (mono() - since > STALL_S) {
+			if (bench_mono() - since > STALL_S) {
 				w->stalled = 1;
 				w->wait = 0;
 				break;
@@ -677,7 +633,7 @@ settle(const char *sock, struct rec *v, size_t n, size_t nthreads,
 {
 	struct cairn_client *c;
 	struct sweeper *w;
-	double	 since = mono();
+	double	 since = bench_mono();
 	size_t	 i = 0, k, per;
 	int	 rc = 0;
 
@@ -695,10 +651,10 @@ settle(const char *sock, struct rec *v, size_t n, size_t nthreads,
 			if (i == n - 1)
 				break;
 			i = i + STRIDE < n ? i + STRIDE : n - 1;
-			since = mono();
+			since = bench_mono();
 			continue;
 		}
-		if (mono() - since > STALL_S) {
+		if (bench_mono() - since > STALL_S) {
 			*stalled = 1;
 			break;
 		}
@@ -884,7 +840,7 @@ lat_submit(void *arg)
 	}
 	for (i = t->k; i < s->n && !atomic_load(&s->stop); i += s->nthreads) {
 		r = &s->v[i];
-		sleep_until(s->t0_mono + (double)i / s->rate);
+		bench_sleep_until(s->t0_mono + (double)i / s->rate);
 		r->t_plan = s->t0_real + (double)i / s->rate * 1e3;
 		rc = cairn_client_submit(c, FROM_FUNCTION, TO_ADDRESS, p, NULL,
 		    0, r->id);
@@ -1026,13 +982,13 @@ cmd_latency(int argc, char **argv)
 		    cairn_client_error(c));
 		goto out;
 	}
-	deadline = mono() + 30;
+	deadline = bench_mono() + 30;
 	do {
 		if ((rc = status(c, &first)) != 0)
 			goto out;
 		if (first.state == REC_QUEUED)
 			sleep_ms(1);
-	} while (first.state == REC_QUEUED && mono() < deadline);
+	} while (first.state == REC_QUEUED && bench_mono() < deadline);
 	printf("bench: first_msg_delivered %.0f ms\n", real_ms() - t0);
 	fflush(stdout);
 
@@ -1050,7 +1006,7 @@ cmd_latency(int argc, char **argv)
 		rc = -ENOMEM;
 		goto out;
 	}
-	s.t0_mono = mono() + 0.05;
+	s.t0_mono = bench_mono() + 0.05;
 	s.t0_real = real_ms() + 50;
 	for (i = 0; i < nthreads; i++) {
 		th[i].s = &s;
@@ -1071,7 +1027,7 @@ cmd_latency(int argc, char **argv)
 		if (!atomic_load(&s.ready[i]))
 			continue;	/* never submitted: stopped early */
 		while ((rc = status(c, &s.v[i])) == 0 &&
-		    s.v[i].state == REC_QUEUED && mono() < deadline)
+		    s.v[i].state == REC_QUEUED && bench_mono() < deadline)
 			sleep_ms(2);
 	}
 	if (rc == 0)
@@ -1098,26 +1054,26 @@ cmd_latency(int argc, char **argv)
 		if ((us = durable_us(dur, ndur, r->id)) > 0)
 			tv[nt++] = us / 1e3 - r->t_plan;
 	}
-	qsort(sv, ns, sizeof(*sv), cmp_double);
-	qsort(dv, nd, sizeof(*dv), cmp_double);
-	qsort(rv, nr, sizeof(*rv), cmp_double);
-	qsort(tv, nt, sizeof(*tv), cmp_double);
+	qsort(sv, ns, sizeof(*sv), bench_cmp_double);
+	qsort(dv, nd, sizeof(*dv), bench_cmp_double);
+	qsort(rv, nr, sizeof(*rv), bench_cmp_double);
+	qsort(tv, nt, sizeof(*tv), bench_cmp_double);
 	printf("bench: lat_msgs %zu msgs\n", s.n);
 	printf("bench: lat_rate %.0f msg/s\n", (double)s.n /
 	    ((s.v[s.n - 1].t_sub - s.v[0].t_plan) / 1e3));
-	printf("bench: lat_submit_p50 %.2f ms\n", pct(sv, ns, 50));
-	printf("bench: lat_submit_p99 %.2f ms\n", pct(sv, ns, 99));
-	printf("bench: lat_received_p50 %.2f ms\n", pct(rv, nr, 50));
-	printf("bench: lat_received_p99 %.2f ms\n", pct(rv, nr, 99));
+	printf("bench: lat_submit_p50 %.2f ms\n", bench_pct(sv, ns, 50));
+	printf("bench: lat_submit_p99 %.2f ms\n", bench_pct(sv, ns, 99));
+	printf("bench: lat_received_p50 %.2f ms\n", bench_pct(rv, nr, 50));
+	printf("bench: lat_received_p99 %.2f ms\n", bench_pct(rv, nr, 99));
 	if (trace != NULL) {
-		printf("bench: lat_delivered_p50 %.2f ms\n", pct(tv, nt, 50));
-		printf("bench: lat_delivered_p99 %.2f ms\n", pct(tv, nt, 99));
+		printf("bench: lat_delivered_p50 %.2f ms\n", bench_pct(tv, nt, 50));
+		printf("bench: lat_delivered_p99 %.2f ms\n", bench_pct(tv, nt, 99));
 		printf("bench: lat_delivered_max %.2f ms\n",
 		    nt ? tv[nt - 1] : NAN);
 		printf("bench: lat_not_traced %zu msgs\n", ndel - nt);
 	}
-	printf("bench: lat_receipt_p50 %.2f ms\n", pct(dv, nd, 50));
-	printf("bench: lat_receipt_p99 %.2f ms\n", pct(dv, nd, 99));
+	printf("bench: lat_receipt_p50 %.2f ms\n", bench_pct(dv, nd, 50));
+	printf("bench: lat_receipt_p99 %.2f ms\n", bench_pct(dv, nd, 99));
 	printf("bench: lat_receipt_max %.2f ms\n", nd ? dv[nd - 1] : NAN);
 	printf("bench: lat_not_delivered %zu msgs\n", s.n - nd);
 out:
@@ -1186,13 +1142,13 @@ cmd_big(int argc, char **argv)
 		goto out;
 	}
 	t_acc = real_ms();
-	deadline = mono() + 120;
+	deadline = bench_mono() + 120;
 	do {
 		if ((rc = status(c, &r)) != 0)
 			goto out;
 		if (r.state == REC_QUEUED)
 			sleep_ms(5);
-	} while (r.state == REC_QUEUED && mono() < deadline);
+	} while (r.state == REC_QUEUED && bench_mono() < deadline);
 	r.t_seen = real_ms();
 	if (r.state != REC_DELIVERED) {
 		fprintf(stderr, "load: the big message is not delivered\n");
@@ -1387,23 +1343,23 @@ cmd_quiet(int argc, char **argv)
 		fprintf(stderr, "load: %s: %s\n", file, strerror(errno));
 		return 1;
 	}
-	t0 = since = mono();
+	t0 = since = bench_mono();
 	for (;;) {
 		if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page)) {
 			rc = 1;
 			break;
 		}
-		t = mono();
+		t = bench_mono();
 		if (fdatasync(fd) != 0) {
 			rc = 1;
 			break;
 		}
-		d = (mono() - t) * 1e3;
+		d = (bench_mono() - t) * 1e3;
 		if (d > max_ms)
-			since = mono();
-		else if (mono() - since >= 3)
+			since = bench_mono();
+		else if (bench_mono() - since >= 3)
 			break;
-		if (mono() - t0 >= limit) {
+		if (bench_mono() - t0 >= limit) {
 			fprintf(stderr, "load: the disk was not quiet after "
 			    "%.0f s; measuring anyway\n", limit);
 			break;
@@ -1415,7 +1371,7 @@ cmd_quiet(int argc, char **argv)
 	if (rc != 0)
 		fprintf(stderr, "load: %s: %s\n", file, strerror(errno));
 	else
-		fprintf(stderr, "disk quiet after %.1f s\n", mono() - t0);
+		fprintf(stderr, "disk quiet after %.1f s\n", bench_mono() - t0);
 	return rc;
 }
 

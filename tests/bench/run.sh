@@ -457,16 +457,18 @@ if want throughput; then
 		run_load bound_again || broke "bound (after)"
 	fi
 	for size in ${BENCH_SIZES:-1k 64k}; do
-		b=$(higher "${VAL[bound_$size]:-}" "${VAL[bound_${size}_after]:-}")
+		b=$(higher "${VAL[bound_$size]:-}" \
+		    "${VAL[bound_${size}_after]:-}")
 		if [ -n "${VAL[tp_$size]:-}" ] && [ -n "$b" ]; then
-			fig tp_${size}_ratio "$(ratio "${VAL[tp_$size]}" "$b")" \
-			    of-bound
+			fig tp_${size}_ratio \
+			    "$(ratio "${VAL[tp_$size]}" "$b")" of-bound
 		fi
 	done
 fi
 
 if want latency; then
-	echo "== latency floor: ${BENCH_LAT_RATE:-1000} msg/s for ${SECONDS_RUN}s through two LMDB commits in series"
+	echo "== latency floor: ${BENCH_LAT_RATE:-1000} msg/s for" \
+	    "${SECONDS_RUN}s through two LMDB commits in series"
 	fresh
 	run_load "$BIN/bench/floor" -D "$T/floor" -R ${BENCH_LAT_RATE:-1000} \
 	    -d "$SECONDS_RUN" || broke "floor"
