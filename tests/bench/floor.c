@@ -479,8 +479,6 @@ b_run(void *arg)
 	return NULL;
 }
 
-
-
 static void
 usage(void)
 {

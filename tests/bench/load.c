@@ -254,8 +254,6 @@ cmp_rec(const void *a, const void *b)
 	return (x->t_sub > y->t_sub) - (x->t_sub < y->t_sub);
 }
 
-
-
 /* A message durably in the receiver's inbox, from its CAIRND_TRACE file. */
 struct durable {
 	uint8_t		id[CAIRN_MSG_ID_BYTES];
