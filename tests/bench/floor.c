@@ -130,6 +130,7 @@ static int	hop_txn(struct floor *, struct hop *, const struct op *, size_t,
 static int	a_txn(struct floor *, size_t, size_t, size_t, size_t);
 static int	b_txn(struct floor *, size_t, size_t);
 static int	publish(struct floor *, size_t *, size_t, pthread_cond_t *);
+static void	fail(struct floor *, const char *, int);
 static void	*seal_run(void *);
 static void	*open_run(void *);
 static void	*a_run(void *);
@@ -343,6 +344,19 @@ publish(struct floor *f, size_t *count, size_t n, pthread_cond_t *cv)
 	return failed;
 }
 
+/* Hop name's transaction failed with rc: says so and stops every thread. */
+static void
+fail(struct floor *f, const char *name, int rc)
+{
+	fprintf(stderr, "floor: hop %s: %s\n", name, mdb_strerror(rc));
+	pthread_mutex_lock(&f->mu);
+	f->failed = 1;
+	pthread_cond_signal(&f->cv_a);
+	pthread_cond_signal(&f->cv_b);
+	pthread_cond_signal(&f->cv_open);
+	pthread_mutex_unlock(&f->mu);
+}
+
 /* -c: A's sealing, each message at its planned time. */
 static void *
 seal_run(void *arg)
@@ -423,19 +437,11 @@ a_run(void *arg)
 			break;
 		next = due;
 		settled = stored;
-		pthread_mutex_lock(&f->mu);
-		f->handed = next;
-		pthread_cond_signal(f->cpu ? &f->cv_open : &f->cv_b);
-		pthread_mutex_unlock(&f->mu);
+		(void)publish(f, &f->handed, next,
+		    f->cpu ? &f->cv_open : &f->cv_b);
 	}
-	if (rc != 0) {
-		fprintf(stderr, "floor: hop A: %s\n", mdb_strerror(rc));
-		pthread_mutex_lock(&f->mu);
-		f->failed = 1;
-		pthread_cond_signal(&f->cv_b);
-		pthread_cond_signal(&f->cv_open);
-		pthread_mutex_unlock(&f->mu);
-	}
+	if (rc != 0)
+		fail(f, "A", rc);
 	return NULL;
 }
 
@@ -463,19 +469,10 @@ b_run(void *arg)
 		for (i = from; i < to; i++)
 			f->done[i] = t;
 		from = to;
-		pthread_mutex_lock(&f->mu);
-		f->stored = to;
-		pthread_cond_signal(&f->cv_a);
-		pthread_mutex_unlock(&f->mu);
+		(void)publish(f, &f->stored, to, &f->cv_a);
 	}
-	if (rc != 0) {
-		fprintf(stderr, "floor: hop B: %s\n", mdb_strerror(rc));
-		pthread_mutex_lock(&f->mu);
-		f->failed = 1;
-		pthread_cond_signal(&f->cv_a);
-		pthread_cond_signal(&f->cv_open);
-		pthread_mutex_unlock(&f->mu);
-	}
+	if (rc != 0)
+		fail(f, "B", rc);
 	return NULL;
 }
 
