@@ -16,6 +16,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,6 +519,54 @@ size_t
 cairn_client_pending(const struct cairn_client *c)
 {
 	return c->pending;
+}
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * ZMQ_FD becomes readable when the socket may have something new, and only
+ * ZMQ_EVENTS says what: it is asked before every wait and after every
+ * wake-up (zmq_getsockopt(3)).  ppoll for a timeout finer than zmq_poll's
+ * milliseconds.
+ */
+int
+cairn_client_submit_wait(struct cairn_client *c, int64_t timeout_us)
+{
+	struct pollfd pfd;
+	struct timespec ts;
+	int64_t	 deadline, left;
+	size_t	 sz;
+	int	 fd, events;
+
+	if (c->pending == 0 || c->sock == NULL || timeout_us < 0)
+		return CAIRN_EINVAL;
+	sz = sizeof(fd);
+	if (zmq_getsockopt(c->sock, ZMQ_FD, &fd, &sz) != 0)
+		return -errno;
+	deadline = mono_us() + timeout_us;
+	for (;;) {
+		sz = sizeof(events);
+		if (zmq_getsockopt(c->sock, ZMQ_EVENTS, &events, &sz) != 0)
+			return -errno;
+		if (events & ZMQ_POLLIN)
+			return 1;
+		if ((left = deadline - mono_us()) <= 0)
+			return 0;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		ts.tv_sec = left / 1000000;
+		ts.tv_nsec = (long)(left % 1000000) * 1000;
+		if (ppoll(&pfd, 1, &ts, NULL) < 0)
+			return -errno;
+	}
 }
 
 /* The request a reply payload refers to; NULL for a request. */

@@ -143,6 +143,18 @@ int	cairn_client_submit_recv(struct cairn_client *c, uint64_t *ticket,
 size_t	cairn_client_pending(const struct cairn_client *c);
 
 /*
+ * Waits up to timeout_us microseconds (0: only looks) for the answer to a
+ * pipelined submit, without taking it, so that a program can send on its
+ * own schedule and take answers in between.  Returns 1 when an answer has
+ * come (the next cairn_client_submit_recv() takes it without waiting), 0
+ * when none came in time, CAIRN_EINVAL when nothing is in flight or
+ * timeout_us < 0, or -errno (-EINTR: a signal came).  Nothing in flight
+ * is abandoned by it.
+ */
+int	cairn_client_submit_wait(struct cairn_client *c, int64_t timeout_us)
+	    CAIRN_MUSTCHECK;
+
+/*
  * Replies to a case: submits p, a contact guarantee, a consultation
  * response or a withdrawal, as an answer to the consultation request
  * request_id.  The sender and the recipient are left to the daemon, which

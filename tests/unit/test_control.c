@@ -1983,9 +1983,11 @@ test_control_client_pipelined(void **state)
 	uint8_t	 id[CAIRN_MSG_ID_BYTES];
 	uint64_t ticket[3], got;
 	uint32_t i, seen = 0;
+	int64_t	 start;
 
 	p = sample_payload(PNR, CAIRN_CONSENT_BOTH);
 	assert_int_equal(cairn_client_submit_recv(c, &got, id), CAIRN_EINVAL);
+	assert_int_equal(cairn_client_submit_wait(c, 0), CAIRN_EINVAL);
 	atomic_store(&f->mode, FAKE_REVERSE);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(cairn_client_submit_send(c, "elevhalsa",
@@ -1993,7 +1995,20 @@ test_control_client_pipelined(void **state)
 		    &ticket[i]), 0);
 		assert_int_not_equal(ticket[i], 0);
 		assert_int_equal(cairn_client_pending(c), i + 1);
+		if (i == 1) {
+			/* held by the fake until the third: no answer yet */
+			start = mono_ms();
+			assert_int_equal(cairn_client_submit_wait(c, 30000), 0);
+			assert_true(mono_ms() - start >= 25);
+			assert_int_equal(cairn_client_submit_wait(c, 0), 0);
+			assert_int_equal(cairn_client_submit_wait(c, -1),
+			    CAIRN_EINVAL);
+			/* waiting abandoned nothing */
+			assert_int_equal(cairn_client_pending(c), 2);
+		}
 	}
+	/* the answers come: the wait ends early, and recv does not wait */
+	assert_int_equal(cairn_client_submit_wait(c, 5000000), 1);
 	assert_int_not_equal(ticket[0], ticket[1]);
 	/* no plain call while answers are owed */
 	assert_int_equal(cairn_client_ping(c), -EBUSY);
@@ -2003,6 +2018,7 @@ test_control_client_pipelined(void **state)
 	assert_int_equal(got, 0);
 	assert_int_equal(cairn_client_pending(c), 3);
 	for (i = 0; i < 3; i++) {
+		assert_int_equal(cairn_client_submit_wait(c, 5000000), 1);
 		assert_int_equal(cairn_client_submit_recv(c, &got, id), 0);
 		/* the last sent is answered first */
 		assert_int_equal(got, ticket[2 - i]);
