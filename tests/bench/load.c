@@ -12,10 +12,11 @@
  *	message of the client and (with -P/-Q) of each daemon, and its
  *	system part, over that same time.
  *   load latency -s SOCK -r RSOCK [-D TRACE] [-R RATE] [-d SECONDS]
- *	    [-t THREADS]
  *	first the time of one message to a peer not yet connected, then
- *	RATE messages/s on a fixed schedule (open loop: latency counts from
- *	the planned submit time); submit->accepted (the submit's answer),
+ *	RATE messages/s on a fixed schedule, pipelined from one thread (open
+ *	loop: each submit is sent at its planned time however many are
+ *	unanswered, and latency counts from that time); submit->accepted
+ *	(the submit's answer),
  *	submit->delivered (durably in the receiver's inbox: the "in" line of
  *	the receiver's CAIRND_TRACE file TRACE, in microseconds; only with
  *	-D), submit->received (the receiver's received_ms: whole ms, taken
@@ -115,25 +116,15 @@ struct sweeper {
 	int		 rc;
 };
 
-/* latency run: shared between submitters and the poller */
+/* latency run: the schedule and what came of it */
 struct sched {
-	const char	*sock;
 	struct rec	*v;
+	uint64_t	*ticket;	/* per message: its submit's ticket */
 	size_t		 n;
-	size_t		 nthreads;
+	size_t		 sent;		/* v[0..sent) were sent */
 	double		 rate;
 	double		 t0_mono, t0_real;
-	atomic_size_t	 submitted;	/* how many t_sub are set */
-	atomic_int	 stop;
-	atomic_size_t	 errors;
-	_Atomic(unsigned char) *ready;	/* per message: submitted */
-};
-
-struct lat_thread {
-	pthread_t	 tid;
-	struct sched	*s;
-	size_t		 k;
-	int		 rc;
+	size_t		 errors;
 };
 
 static double	 real_ms(void);
@@ -153,7 +144,9 @@ static int	 settle(const char *, struct rec *, size_t, size_t,
 		    double *, size_t *, int *, struct cpu_marks *);
 static long	 proc_kib(long, const char *);
 static int	 cmd_throughput(int, char **);
-static void	*lat_submit(void *);
+static int	 lat_take(struct cairn_client *, struct sched *);
+static int	 lat_run(struct cairn_client *, const struct cairn_payload *,
+		    struct sched *);
 static int	 cmd_latency(int, char **);
 static int	 cmd_big(int, char **);
 static int	 cmd_backlog(int, char **);
@@ -818,44 +811,107 @@ cmd_throughput(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
-static void *
-lat_submit(void *arg)
+/*
+ * Takes one answer to a pipelined submit: its message gets its id and the
+ * time the answer came (t_sub), or FAILED.  Returns 0, or the client's
+ * error when the answers in flight were lost with it.
+ */
+static int
+lat_take(struct cairn_client *c, struct sched *s)
 {
-	struct lat_thread *t = arg;
-	struct sched *s = t->s;
-	struct cairn_client *c;
-	struct cairn_payload *p;
 	struct rec *r;
+	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+	uint64_t t;
+	size_t	 lo = 0, hi = s->sent, mid;
+	int	 rc;
+
+	rc = cairn_client_submit_recv(c, &t, id);
+	if (t == 0) {
+		fprintf(stderr, "load: submit: %s\n", cairn_strerror(rc));
+		return rc != 0 ? rc : CAIRN_EPROTO;
+	}
+	/* tickets grow with each submit sent: find its message */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->ticket[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == s->sent || s->ticket[lo] != t) {
+		fprintf(stderr, "load: an answer to ticket %llu, never sent\n",
+		    (unsigned long long)t);
+		return CAIRN_EPROTO;
+	}
+	r = &s->v[lo];
+	r->t_sub = real_ms();
+	if (rc != 0) {
+		if (s->errors++ == 0)
+			fprintf(stderr, "load: submit: %s: %s\n",
+			    cairn_strerror(rc), cairn_client_error(c));
+		r->state = REC_FAILED;
+		return 0;
+	}
+	memcpy(r->id, id, CAIRN_MSG_ID_BYTES);
+	r->state = REC_QUEUED;
+	return 0;
+}
+
+/*
+ * Open loop from one thread: each message is sent at its planned time,
+ * however many are still unanswered (no cap of its own: a slow commit at
+ * the sender must not hold back the next submits, as a fixed number of
+ * blocking submitters would), and the answers are taken in between.
+ * Returns 0, or a client error that lost the submits in flight (those
+ * messages stay REC_NONE: never counted).
+ */
+static int
+lat_run(struct cairn_client *c, const struct cairn_payload *p,
+    struct sched *s)
+{
+	double	 at;
+	int64_t	 left;
 	size_t	 i;
 	int	 rc;
 
-	if ((t->rc = open_client(&c, s->sock)) != 0)
-		return NULL;
-	if ((p = make_payload(0)) == NULL) {
-		t->rc = -ENOMEM;
-		cairn_client_close(c);
-		return NULL;
-	}
-	for (i = t->k; i < s->n && !atomic_load(&s->stop); i += s->nthreads) {
-		r = &s->v[i];
-		bench_sleep_until(s->t0_mono + (double)i / s->rate);
-		r->t_plan = s->t0_real + (double)i / s->rate * 1e3;
-		rc = cairn_client_submit(c, FROM_FUNCTION, TO_ADDRESS, p, NULL,
-		    0, r->id);
-		r->t_sub = real_ms();
+	for (i = 0; i < s->n; i++) {
+		at = s->t0_mono + (double)i / s->rate;
+		while ((left = (int64_t)((at - bench_mono()) * 1e6)) > 0) {
+			if (cairn_client_pending(c) == 0) {
+				bench_sleep_until(at);
+				break;
+			}
+			if ((rc = cairn_client_submit_wait(c, left)) < 0) {
+				fprintf(stderr, "load: wait: %s\n",
+				    cairn_strerror(rc));
+				return rc;
+			}
+			if (rc == 1 && (rc = lat_take(c, s)) != 0)
+				return rc;
+		}
+		s->v[i].t_plan = s->t0_real + (double)i / s->rate * 1e3;
+		rc = cairn_client_submit_send(c, FROM_FUNCTION, TO_ADDRESS, p,
+		    NULL, 0, &s->ticket[i]);
+		if (rc < 0 && rc > CAIRN_EFIRST) {
+			/* -errno: what was in flight is abandoned */
+			fprintf(stderr, "load: submit: %s\n",
+			    cairn_strerror(rc));
+			return rc;
+		}
+		s->sent = i + 1;
 		if (rc != 0) {
-			if (atomic_fetch_add(&s->errors, 1) == 0)
-				fprintf(stderr, "load: submit: %s: %s\n",
-				    cairn_strerror(rc), cairn_client_error(c));
-			r->state = REC_FAILED;
-		} else
-			r->state = REC_QUEUED;
-		atomic_store(&s->ready[i], 1);
-		atomic_fetch_add(&s->submitted, 1);
+			if (s->errors++ == 0)
+				fprintf(stderr, "load: submit: %s\n",
+				    cairn_strerror(rc));
+			s->v[i].t_sub = real_ms();
+			s->v[i].state = REC_FAILED;
+			s->ticket[i] = 0;
+		}
 	}
-	cairn_payload_free(p);
-	cairn_client_close(c);
-	return NULL;
+	while (cairn_client_pending(c) > 0)
+		if ((rc = lat_take(c, s)) != 0)
+			return rc;
+	return 0;
 }
 
 static int
@@ -924,7 +980,6 @@ static int
 cmd_latency(int argc, char **argv)
 {
 	struct sched s;
-	struct lat_thread *th = NULL;
 	struct cairn_client *c = NULL, *rc_cl = NULL;
 	struct cairn_payload *p = NULL;
 	struct rec first;
@@ -933,11 +988,11 @@ cmd_latency(int argc, char **argv)
 	double	*dv = NULL, *rv = NULL, *sv = NULL, *tv = NULL;
 	double	 seconds = 10, rate = 1000;
 	double	 t0, deadline, us;
-	size_t	 nthreads = 4, i, nd = 0, nr = 0, ns = 0, nt = 0, ndur = 0;
+	size_t	 i, nd = 0, nr = 0, ns = 0, nt = 0, ndur = 0;
 	size_t	 ndel = 0;
 	int	 ch, rc = 0;
 
-	while ((ch = getopt(argc, argv, "D:d:r:R:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "D:d:r:R:s:")) != -1) {
 		switch (ch) {
 		case 'D':
 			trace = optarg;
@@ -954,15 +1009,12 @@ cmd_latency(int argc, char **argv)
 		case 's':
 			sock = optarg;
 			break;
-		case 't':
-			nthreads = strtoul(optarg, NULL, 10);
-			break;
 		default:
 			usage();
 		}
 	}
 	if (sock == NULL || rsock == NULL || rate <= 0 || seconds <= 0 ||
-	    nthreads == 0)
+	    rate * seconds < 1 || rate * seconds > CAIRN_CLIENT_PENDING_MAX)
 		usage();
 	memset(&s, 0, sizeof(s));
 	if (open_client(&c, sock) != 0 || open_client(&rc_cl, rsock) != 0 ||
@@ -990,13 +1042,10 @@ cmd_latency(int argc, char **argv)
 	printf("bench: first_msg_delivered %.0f ms\n", real_ms() - t0);
 	fflush(stdout);
 
-	s.sock = sock;
 	s.rate = rate;
-	s.nthreads = nthreads;
 	s.n = (size_t)(rate * seconds);
 	if ((s.v = calloc(s.n, sizeof(*s.v))) == NULL ||
-	    (s.ready = calloc(s.n, sizeof(*s.ready))) == NULL ||
-	    (th = calloc(nthreads, sizeof(*th))) == NULL ||
+	    (s.ticket = calloc(s.n, sizeof(*s.ticket))) == NULL ||
 	    (dv = calloc(s.n, sizeof(*dv))) == NULL ||
 	    (rv = calloc(s.n, sizeof(*rv))) == NULL ||
 	    (tv = calloc(s.n, sizeof(*tv))) == NULL ||
@@ -1006,24 +1055,13 @@ cmd_latency(int argc, char **argv)
 	}
 	s.t0_mono = bench_mono() + 0.05;
 	s.t0_real = real_ms() + 50;
-	for (i = 0; i < nthreads; i++) {
-		th[i].s = &s;
-		th[i].k = i;
-		if (pthread_create(&th[i].tid, NULL, lat_submit, &th[i]) != 0) {
-			atomic_store(&s.stop, 1);
-			nthreads = i;
-			rc = -EAGAIN;
-			break;
-		}
-	}
-
-	for (i = 0; i < nthreads; i++)
-		pthread_join(th[i].tid, NULL);
+	if ((rc = lat_run(c, p, &s)) != 0)
+		goto out;
 	/* then wait until every message is settled at the sender */
 	deadline = s.t0_mono + seconds + 60;
 	for (i = 0; i < s.n && rc == 0; i++) {
-		if (!atomic_load(&s.ready[i]))
-			continue;	/* never submitted: stopped early */
+		if (s.v[i].state != REC_QUEUED)
+			continue;	/* refused: nothing to wait for */
 		while ((rc = status(c, &s.v[i])) == 0 &&
 		    s.v[i].state == REC_QUEUED && bench_mono() < deadline)
 			sleep_ms(2);
@@ -1080,8 +1118,7 @@ out:
 	free(tv);
 	free(rv);
 	free(dv);
-	free(th);
-	free((void *)s.ready);
+	free(s.ticket);
 	free(s.v);
 	cairn_payload_free(p);
 	cairn_client_close(rc_cl);
@@ -1381,8 +1418,7 @@ usage(void)
 	    "[-P sender_pid] [-Q receiver_pid] "
 	    "[-d seconds] [-m max] [-z bytes] [-n name]\n"
 	    "       load latency -s sock -r rsock [-D trace] [-R rate] "
-	    "[-d seconds] "
-	    "[-t threads]\n"
+	    "[-d seconds]\n"
 	    "       load big -s sock -r rsock -P pid -Q pid [-z bytes]\n"
 	    "       load backlog -s sock -o file [-n max] [-d seconds] "
 	    "[-t threads] [-w window]\n"
