@@ -830,7 +830,7 @@ lat_take(struct cairn_client *c, struct sched *s)
 		fprintf(stderr, "load: submit: %s\n", cairn_strerror(rc));
 		return rc != 0 ? rc : CAIRN_EPROTO;
 	}
-	/* tickets grow with each submit sent: find its message */
+	/* tickets grow with each submit sent: the first with ticket t */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (s->ticket[mid] < t)
@@ -862,8 +862,8 @@ lat_take(struct cairn_client *c, struct sched *s)
  * however many are still unanswered (no cap of its own: a slow commit at
  * the sender must not hold back the next submits, as a fixed number of
  * blocking submitters would), and the answers are taken in between.
- * Returns 0, or a client error that lost the submits in flight (those
- * messages stay REC_NONE: never counted).
+ * Returns 0, or the client error that lost the submits in flight (the
+ * run has no figures then).
  */
 static int
 lat_run(struct cairn_client *c, const struct cairn_payload *p,
@@ -905,7 +905,8 @@ lat_run(struct cairn_client *c, const struct cairn_payload *p,
 				    cairn_strerror(rc));
 			s->v[i].t_sub = real_ms();
 			s->v[i].state = REC_FAILED;
-			s->ticket[i] = 0;
+			/* refused before sending: no ticket; keep them sorted */
+			s->ticket[i] = i > 0 ? s->ticket[i - 1] : 0;
 		}
 	}
 	while (cairn_client_pending(c) > 0)
