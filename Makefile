@@ -33,7 +33,7 @@ TEST_PKGS	:= cmocka
 DEB_PKGS	:= build-essential pkg-config libzmq3-dev libsodium-dev \
 		   liblmdb-dev libprotobuf-c-dev protobuf-c-compiler \
 		   libinih-dev libsystemd-dev libjansson-dev libcmocka-dev \
-		   faketime python3 strace iptables iproute2 python3-lmdb
+		   faketime python3 strace iptables iproute2 python3-lmdb gdb
 
 ifeq ($(SANITIZE),1)
 B		:= build/san
@@ -132,6 +132,7 @@ deps:
 	command -v $(PROTOC_C) >/dev/null 2>&1 || missing="$$missing protoc-c"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
 	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
+	command -v gdb >/dev/null 2>&1 || missing="$$missing gdb"; \
 	[ -x /usr/sbin/iptables ] || missing="$$missing iptables"; \
 	[ -x /usr/sbin/ip ] || [ -x /bin/ip ] || missing="$$missing iproute2"; \
 	/usr/bin/python3 -c 'import lmdb' 2>/dev/null || \

@@ -176,6 +176,7 @@ box() {
 		    'import json,sys; print(len(json.load(sys.stdin)))') messages:" \
 		    "$(cat "$T/box.err")"
 		stat listing_failures 1
+		daemon_state "$1" >&2
 	fi
 	/usr/bin/python3 "$FAULTS/storelist.py" "$T/state/$1" "$2" > "$3" ||
 		die "cannot list $2 of $1"
@@ -399,6 +400,30 @@ try_start() {
 		sleep 0.1
 	done
 	die "cairnd $org not ready"
+}
+
+# daemon_state ORG: why a daemon does not answer, for the test's output:
+# the end of its log (an ASan report, a fatal error), and if it still
+# runs, each thread's state and where it waits (and a backtrace when gdb
+# is there).
+daemon_state() {
+	local pid t
+	pid=$(pid_of "$1")
+	echo "    $1: the last lines of its log:"
+	grep -v "info:" "$T/log/$1.log" | tail -n 15 | sed 's/^/      /'
+	if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+		echo "    $1: not running"
+		return 0
+	fi
+	for t in /proc/"$pid"/task/*; do
+		echo "      thread ${t##*/} $(cat "$t/comm" 2>/dev/null):" \
+		    "$(awk '{ print "state", $3 }' "$t/stat" 2>/dev/null)," \
+		    "waits in $(cat "$t/wchan" 2>/dev/null)"
+	done
+	command -v gdb >/dev/null 2>&1 &&
+		timeout 60 gdb -p "$pid" -batch -ex "thread apply all bt 12" \
+		    2>/dev/null | grep -E "^(Thread|#)" | sed 's/^/      /'
+	return 0
 }
 
 # alive ORG: 0 while ORG's daemon runs; else 1, its status in XSTATUS.

@@ -23,6 +23,12 @@ start "$RECEIVER"
 ok=0
 t0=$(date +%s)
 for i in $(seq 1 60); do
+	if ! alive "$SENDER"; then
+		soft_fail "$SENDER exited (status $XSTATUS) while delivering" \
+		    "its backlog with a full map"
+		daemon_state "$SENDER" >&2
+		break
+	fi
 	count_queued "$SENDER"
 	q=$Q
 	[ "$q" = 0 ] && { ok=1; break; }
