@@ -31,8 +31,18 @@ struct audit {
 	int			  pending;
 	uint64_t		  pend_seq;
 	int64_t			  pend_ms;
+	/* the last tick failed in the pass's transaction: it cannot commit */
+	int			  lost;
+	int64_t			  retry_ms;	/* no checkpoint before then */
 	struct log_ratelimit	  rl;
 };
+
+/*
+ * After a checkpoint failed, the next is tried this much later, not in
+ * every pass: a full store must commit the passes that free room (the
+ * receipts that drop envelopes) before a checkpoint fits again.
+ */
+#define RETRY_MS	1000
 
 static int	checkpoint(struct audit *a, struct store_txn *pass,
 		    uint64_t seq, const uint8_t hash[static CAIRN_HASH_BYTES],
@@ -102,6 +112,8 @@ checkpoint(struct audit *a, struct store_txn *pass, uint64_t seq,
 	if ((rc = store_checkpoint_put(t, seq, buf, len)) != 0) {
 		if (pass == NULL)
 			store_abort(t);
+		else
+			a->lost = 1;	/* LMDB fails the whole transaction */
 		goto out;
 	}
 	if (pass == NULL)
@@ -109,6 +121,7 @@ checkpoint(struct audit *a, struct store_txn *pass, uint64_t seq,
 out:
 	free(buf);
 	if (rc != 0) {
+		a->retry_ms = now_ms + RETRY_MS;
 		if (log_ratelimit(&a->rl, now_ms))
 			log_warnx("audit: cannot store checkpoint seq=%" PRIu64
 			    ": %s", seq, cairn_strerror(rc));
@@ -139,8 +152,13 @@ maybe_checkpoint(struct audit *a, struct store_txn *pass, int64_t now_ms,
 
 	if (a->last_ms == 0)
 		a->last_ms = now_ms;
+	if (!force && now_ms < a->retry_ms)
+		return 0;
 	/* in the pass: its own records are part of the head */
 	if ((rc = store_audit_head(a->st, pass, &seq, hash)) != 0) {
+		/* a read that failed may have failed the transaction too */
+		a->lost = pass != NULL;
+		a->retry_ms = now_ms + RETRY_MS;
 		if (log_ratelimit(&a->rl, now_ms))
 			log_warnx("audit: cannot read the chain's head: %s",
 			    cairn_strerror(rc));
@@ -175,7 +193,14 @@ audit_pass_done(struct audit *a)
 int
 audit_tick(struct audit *a, struct store_txn *pass, int64_t now_ms)
 {
+	a->lost = 0;
 	return maybe_checkpoint(a, pass, now_ms, 0);
+}
+
+int
+audit_pass_lost(const struct audit *a)
+{
+	return a != NULL && a->lost;
 }
 
 int

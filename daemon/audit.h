@@ -44,13 +44,18 @@ int	audit_init(struct audit **out, const struct config *cfg,
  * transaction, so that it costs no fsync of its own and a slow commit
  * never holds up the pass's clients twice; with no transaction, in one of
  * its own.  A checkpoint the store has no room for fails the pass with
- * it (the store is full then, and the pass's submits are refused as
- * such: nothing accepted is lost).
+ * it: LMDB then refuses to commit that transaction, so the caller
+ * abandons the pass when audit_pass_lost() says so (the store is full,
+ * and the pass's submits are refused as such: nothing accepted is lost).
  * Returns 0 (also when nothing was due), or the error of reading the
  * head, signing (CAIRN_ENOKEY) or storing (CAIRN_ENOSPACE, CAIRN_ESTORE);
- * failures are logged here and retried on a later pass.
+ * failures are logged here and retried a second later, not in every
+ * pass, so that the passes that free room can commit meanwhile.
  */
 int	audit_tick(struct audit *a, struct store_txn *pass, int64_t now_ms);
+
+/* Whether the last audit_tick() failed inside the pass's transaction. */
+int	audit_pass_lost(const struct audit *a);
 
 /*
  * After the pass's commit or its loss: a checkpoint audit_tick() put into

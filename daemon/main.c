@@ -392,12 +392,16 @@ run(struct cairnd *d)
 			expire = 1;
 		if (expire && workflow_pass_txn(d->wf) != NULL) {
 			expire = 0;
-			if (store_dedup_expire(workflow_pass_txn(d->wf),
-			    workflow_now(), 1000, &k) != 0)
+			if ((rc = store_dedup_expire(workflow_pass_txn(d->wf),
+			    workflow_now(), 1000, &k)) != 0) {
 				log_warnx("store: dedup expiry failed");
+				workflow_pass_lost(d->wf, rc);
+			}
 		}
-		(void)audit_tick(d->audit, workflow_pass_txn(d->wf),
-		    workflow_now());
+		/* a checkpoint that failed in the pass failed the pass */
+		if ((rc = audit_tick(d->audit, workflow_pass_txn(d->wf),
+		    workflow_now())) != 0 && audit_pass_lost(d->audit))
+			workflow_pass_lost(d->wf, rc);
 		/*
 		 * While this pass's commit waits for the disk, the workers
 		 * seal the submits and open the envelopes that are already

@@ -388,6 +388,13 @@ workflow_pass_txn(struct workflow *wf)
 	return wf->txn;
 }
 
+void
+workflow_pass_lost(struct workflow *wf, int rc)
+{
+	if (wf->txn != NULL)
+		txn_lost(wf, rc);
+}
+
 /*
  * One info line per minute with traffic, instead of one per message
  * (those are debug lines, cairnd -v): the audit trail has every message.

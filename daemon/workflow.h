@@ -180,6 +180,15 @@ void	workflow_due(struct workflow *wf);
 int	workflow_commit(struct workflow *wf);
 
 /*
+ * A write into the pass's transaction from outside the workflow (the
+ * audit's checkpoint, dedup expiry) failed with rc: LMDB will not commit
+ * that transaction, so the pass is abandoned as when one of the
+ * workflow's own writes fails (its clients are told, nothing is
+ * committed).
+ */
+void	workflow_pass_lost(struct workflow *wf, int rc);
+
+/*
  * A peer became reachable (xport's peer-up callback; arg is the workflow):
  * its queued messages are retried at once instead of after their backoff.
  */
