@@ -58,6 +58,7 @@
 struct store_txn {
 	struct store	*st;
 	MDB_txn		*txn;
+	int		 err;	/* the first LMDB error of a write in it */
 };
 
 struct store {
@@ -70,6 +71,7 @@ struct store {
 };
 
 static int	mdb_code(int rc);
+static int	wr(MDB_txn *t, int rc);
 static uint64_t	disk_free(struct store *);
 static int	put_rec(MDB_txn *t, MDB_dbi dbi, const uint8_t *id,
 		    const uint8_t *buf, size_t len, unsigned int flags);
@@ -140,6 +142,26 @@ mdb_code(int rc)
 	}
 }
 
+/*
+ * Every write of a write transaction goes through here with its LMDB
+ * result.  A write that fails (other than "not found" or "exists") makes
+ * LMDB refuse the transaction's later writes and its commit, with
+ * MDB_BAD_TXN only; the first such error is kept, so that store_commit()
+ * reports what happened (a full map, say) and not "store failure" when a
+ * caller went on after a failed write.
+ */
+static int
+wr(MDB_txn *t, int rc)
+{
+	struct store *st;
+
+	if (rc != 0 && rc != MDB_NOTFOUND && rc != MDB_KEYEXIST &&
+	    (st = mdb_env_get_userctx(mdb_txn_env(t))) != NULL &&
+	    st->wtxn.txn == t && st->wtxn.err == 0)
+		st->wtxn.err = rc;
+	return rc;
+}
+
 /* --- values --- */
 
 /* An encoded record under a message id. */
@@ -153,7 +175,7 @@ put_rec(MDB_txn *t, MDB_dbi dbi, const uint8_t *id, const uint8_t *buf,
 	k.mv_data = (void *)id;
 	v.mv_size = len;
 	v.mv_data = (void *)buf;
-	return mdb_code(mdb_put(t, dbi, &k, &v, flags));
+	return mdb_code(wr(t, mdb_put(t, dbi, &k, &v, flags)));
 }
 
 /* An empty value under u64be(when) || id: sched and dedupexp. */
@@ -168,7 +190,7 @@ put_sched(MDB_txn *t, MDB_dbi dbi, int64_t when, const uint8_t *id)
 	k.mv_data = sk;
 	v.mv_size = 0;
 	v.mv_data = NULL;
-	return mdb_code(mdb_put(t, dbi, &k, &v, 0));
+	return mdb_code(wr(t, mdb_put(t, dbi, &k, &v, 0)));
 }
 
 /*
@@ -209,7 +231,7 @@ put_blobv(MDB_txn *t, MDB_dbi dbi, const uint8_t *id, const uint8_t *pre,
 	v.mv_data = NULL;
 	k.mv_size = CAIRN_MSG_ID_BYTES;
 	k.mv_data = (void *)id;
-	if ((rc = mdb_put(t, dbi, &k, &v, flags | MDB_RESERVE)) != 0)
+	if ((rc = wr(t, mdb_put(t, dbi, &k, &v, flags | MDB_RESERVE))) != 0)
 		return mdb_code(rc);
 	cairn_storefmt_blob_writev(v.mv_data, pre, prelen, iov, n);
 	return 0;
@@ -283,7 +305,7 @@ meta_put(MDB_txn *t, struct store *st, const char *key, const uint8_t *buf,
 	k.mv_data = (void *)key;
 	v.mv_size = len;
 	v.mv_data = (void *)buf;
-	return mdb_code(mdb_put(t, st->dbi[DB_META], &k, &v, 0));
+	return mdb_code(wr(t, mdb_put(t, st->dbi[DB_META], &k, &v, 0)));
 }
 
 static int
@@ -893,6 +915,7 @@ open_env(struct store **out, const char *dir, size_t map_size,
 	 * that a callback of store_*_each() may read through a transaction
 	 * of its own.  Never MDB_NOSYNC, MDB_NOMETASYNC or MDB_WRITEMAP.
 	 */
+	mdb_env_set_userctx(st->env, st);	/* for wr() */
 	if ((rc = mdb_env_set_maxdbs(st->env, DB_COUNT)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, map_size)) != 0 ||
 	    (rc = mdb_env_open(st->env, dir, MDB_NOTLS | flags, 0600)) != 0 ||
@@ -953,6 +976,7 @@ store_begin(struct store *st, struct store_txn **out)
 	/* A second write txn in this thread would wait on itself forever. */
 	if (st->wtxn.txn != NULL)
 		return CAIRN_ESTORE;
+	st->wtxn.err = 0;
 	if (mdb_txn_begin(st->env, NULL, 0, &st->wtxn.txn) != 0) {
 		st->wtxn.txn = NULL;
 		return CAIRN_ESTORE;
@@ -973,6 +997,9 @@ store_commit(struct store_txn *txn)
 	txn->txn = NULL;
 	if (rc == 0)
 		return 0;
+	/* refused for an earlier failed write: say which */
+	if (rc == MDB_BAD_TXN && txn->err != 0)
+		rc = txn->err;
 	if (mdb_code(rc) == CAIRN_ENOSPACE)
 		return CAIRN_ENOSPACE;
 	/*
@@ -1105,7 +1132,7 @@ store_out_drop_envelope(struct store_txn *txn,
 		return rc;
 	k.mv_size = CAIRN_MSG_ID_BYTES;
 	k.mv_data = (void *)id;
-	rc = mdb_del(t, txn->st->dbi[DB_OUTENV], &k, NULL);
+	rc = wr(t, mdb_del(t, txn->st->dbi[DB_OUTENV], &k, NULL));
 	return rc == MDB_NOTFOUND ? 0 : mdb_code(rc);
 }
 
@@ -1186,7 +1213,7 @@ store_out_replace(struct store_txn *txn, const struct store_out *old,
 		cairn_storefmt_sched_key(sk, old->next_ms, o->msg_id);
 		k.mv_size = sizeof(sk);
 		k.mv_data = sk;
-		rc = mdb_del(t, txn->st->dbi[DB_SCHED], &k, NULL);
+		rc = wr(t, mdb_del(t, txn->st->dbi[DB_SCHED], &k, NULL));
 		/* A missing entry is repaired by the put below. */
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return mdb_code(rc);
@@ -1658,12 +1685,12 @@ store_dedup_expire(struct store_txn *txn, int64_t now_ms, size_t max,
 			break;
 		dk.mv_size = CAIRN_MSG_ID_BYTES;
 		dk.mv_data = (void *)id;
-		rc = mdb_del(t, txn->st->dbi[DB_DEDUP], &dk, NULL);
+		rc = wr(t, mdb_del(t, txn->st->dbi[DB_DEDUP], &dk, NULL));
 		if (rc != 0 && rc != MDB_NOTFOUND) {
 			rc = mdb_code(rc);
 			goto out;
 		}
-		if ((rc = mdb_cursor_del(c, 0)) != 0) {
+		if ((rc = wr(t, mdb_cursor_del(c, 0))) != 0) {
 			rc = mdb_code(rc);
 			goto out;
 		}
@@ -1704,7 +1731,8 @@ store_audit_append(struct store_txn *txn, struct cairn_audit_record *rec)
 	k.mv_data = kb;
 	v.mv_size = len;
 	v.mv_data = buf;
-	rc = mdb_put(t, txn->st->dbi[DB_AUDIT], &k, &v, MDB_NOOVERWRITE);
+	rc = wr(t, mdb_put(t, txn->st->dbi[DB_AUDIT], &k, &v,
+	    MDB_NOOVERWRITE));
 	if (rc != 0) {
 		/* A record past the head: the head was lost or rolled back. */
 		rc = rc == MDB_KEYEXIST ? CAIRN_ECORRUPT : mdb_code(rc);
@@ -1902,8 +1930,8 @@ store_checkpoint_put(struct store_txn *txn, uint64_t seq, const uint8_t *buf,
 	k.mv_data = kb;
 	v.mv_size = len;
 	v.mv_data = (void *)buf;
-	return mdb_code(mdb_put(t, txn->st->dbi[DB_CHECKPOINTS], &k, &v,
-	    MDB_NOOVERWRITE));
+	return mdb_code(wr(t, mdb_put(t, txn->st->dbi[DB_CHECKPOINTS], &k,
+	    &v, MDB_NOOVERWRITE)));
 }
 
 /* A stored checkpoint decodes and sits under its own seq. */

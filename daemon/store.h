@@ -123,7 +123,9 @@ int	store_begin(struct store *st, struct store_txn **out) CAIRN_MUSTCHECK;
 
 /*
  * Commits durably and frees txn.  Returns 0, CAIRN_ENOSPACE (map or disk
- * full: nothing of txn is kept) or CAIRN_ESTORE (e.g. fsync failed).
+ * full: nothing of txn is kept) or CAIRN_ESTORE (e.g. fsync failed).  A
+ * txn in which a put failed is refused whole, with that put's error: a
+ * caller that went on after CAIRN_ENOSPACE gets CAIRN_ENOSPACE here too.
  */
 int	store_commit(struct store_txn *txn) CAIRN_MUSTCHECK;
 

@@ -1609,6 +1609,56 @@ test_store_map_full_on_commit(void **state)
 	assert_true(fill_until_full(*state, 2048));
 }
 
+/*
+ * A caller that goes on after a put failed for a full map (it should
+ * not): LMDB refuses the transaction's later writes and its commit with
+ * MDB_BAD_TXN only.  The commit still says "full", which the daemon
+ * survives, not "store failure", on which it stops; nothing of the
+ * transaction is kept, what was committed before is.
+ */
+static void
+test_store_map_full_ignored(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn *txn;
+	struct store_out o, got;
+	uint8_t	*env;
+	unsigned int i, committed = 0;
+	int	 rc = 0;
+
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(&f->st, f->dir, 1024 * 1024), 0);
+	env = make_bytes(100 * 1024, 1);
+	for (i = 1; i < 5000; i++) {
+		make_out(&o, i, NOW + i);
+		assert_int_equal(store_begin(f->st, &txn), 0);
+		if ((rc = store_out_add(txn, &o, env, 100 * 1024)) != 0)
+			break;
+		assert_int_equal(store_commit(txn), 0);
+		committed = i;
+	}
+	assert_int_equal(rc, CAIRN_ENOSPACE);
+	assert_true(committed >= 3);
+	/* the failed put's transaction, used on as if nothing happened */
+	make_out(&o, 0xff01, NOW);
+	assert_int_not_equal(store_out_add(txn, &o, (const uint8_t *)"s", 1),
+	    0);
+	assert_int_equal(store_commit(txn), CAIRN_ENOSPACE);
+	assert_int_equal(store_out_get(f->st, NULL, o.msg_id, &got),
+	    CAIRN_ENOTFOUND);
+	make_id(o.msg_id, committed);
+	assert_int_equal(store_out_get(f->st, NULL, o.msg_id, &got), 0);
+
+	/* the next transaction starts clean: "full" is not carried over */
+	make_out(&o, 0xff02, NOW);
+	assert_int_equal(store_begin(f->st, &txn), 0);
+	assert_int_equal(store_out_add(txn, &o, (const uint8_t *)"s", 1), 0);
+	assert_int_equal(store_commit(txn), 0);
+	assert_int_equal(store_out_get(f->st, NULL, o.msg_id, &got), 0);
+	free(env);
+}
+
 /* --- proto/audit on its own --- */
 
 static void
@@ -1788,6 +1838,7 @@ main(void)
 		T(test_store_open_errors),
 		T(test_store_map_full_on_put),
 		T(test_store_map_full_on_commit),
+		T(test_store_map_full_ignored),
 #undef T
 		cmocka_unit_test(test_store_audit_record_roundtrip),
 		cmocka_unit_test(test_store_audit_record_every_bit_flip),
