@@ -60,6 +60,7 @@ struct cairnd {
 	struct control		*ctl;
 	struct access		*access;
 	struct audit		*audit;
+	struct trace		*trace;		/* CAIRND_TRACE; the workflow's */
 	int			 sigfd;
 	int			 quit;
 };
@@ -352,6 +353,7 @@ run(struct cairnd *d)
 				continue;
 			fatal("zmq_poll");
 		}
+		trace_pass(d->trace);
 		trim(d, &tr, rc + ahead_ctl + ahead_in);
 		/*
 		 * Requests and envelopes read ahead during the last commit,
@@ -567,6 +569,7 @@ main(int argc, char *argv[])
 			fatalx("CAIRND_TRACE: cannot open %s: %s", trace_path,
 			    strerror(-rc));
 		workflow_set_trace(d.wf, tr);
+		d.trace = tr;
 		log_info("tracing durable messages to %s", trace_path);
 	}
 	if ((rc = audit_init(&d.audit, d.cfg, d.st, d.sec)) != 0)

@@ -24,8 +24,19 @@ struct trace {
 	FILE		 *f;
 	struct trace_ent *ent;
 	size_t		  n, cap;
+	unsigned long long pass_us, sync_us;
 	int		  nomem;	/* a note was lost: say so at commit */
 };
+
+static unsigned long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000;
+}
 
 int
 trace_open(struct trace **out, const char *path)
@@ -61,6 +72,20 @@ trace_close(struct trace *t)
 }
 
 void
+trace_pass(struct trace *t)
+{
+	if (t != NULL)
+		t->pass_us = now_us();
+}
+
+void
+trace_sync(struct trace *t)
+{
+	if (t != NULL)
+		t->sync_us = now_us();
+}
+
+void
 trace_note(struct trace *t, int inbound,
     const uint8_t msg_id[static CAIRN_MSG_ID_BYTES])
 {
@@ -86,7 +111,6 @@ trace_note(struct trace *t, int inbound,
 int
 trace_commit(struct trace *t, int rc)
 {
-	struct timespec ts;
 	char	 hex[2 * CAIRN_MSG_ID_BYTES + 1];
 	unsigned long long us;
 	size_t	 i;
@@ -102,14 +126,13 @@ trace_commit(struct trace *t, int rc)
 		t->n = 0;
 		return rc != 0 ? 0 : err;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	us = (unsigned long long)ts.tv_sec * 1000000 +
-	    (unsigned long long)ts.tv_nsec / 1000;
+	us = now_us();
 	for (i = 0; i < t->n; i++) {
 		sodium_bin2hex(hex, sizeof(hex), t->ent[i].id,
 		    CAIRN_MSG_ID_BYTES);
-		fprintf(t->f, "%s %s %llu\n", t->ent[i].inbound ? "in" : "out",
-		    hex, us);
+		fprintf(t->f, "%s %s %llu %llu %llu\n",
+		    t->ent[i].inbound ? "in" : "out", hex, us, t->pass_us,
+		    t->sync_us);
 	}
 	t->n = 0;
 	/* one write(2) for the pass's lines, most of the time */

@@ -425,6 +425,7 @@ workflow_commit(struct workflow *wf)
 
 	flush_receipts(wf);
 	if (wf->txn != NULL) {
+		trace_sync(wf->trace);
 		rc = store_commit(wf->txn);
 		wf->txn = NULL;
 		if ((err = trace_commit(wf->trace, rc)) != 0 &&

@@ -11,7 +11,8 @@
  *	runs from the first submit to the last receipt.  The CPU time per
  *	message of the client and (with -P/-Q) of each daemon, and its
  *	system part, over that same time.
- *   load latency -s SOCK -r RSOCK [-D TRACE] [-R RATE] [-d SECONDS]
+ *   load latency -s SOCK -r RSOCK [-D TRACE [-S STRACE]] [-R RATE]
+ *	    [-d SECONDS]
  *	first the time of one message to a peer not yet connected, then
  *	RATE messages/s on a fixed schedule, pipelined from one thread (open
  *	loop: each submit is sent at its planned time however many are
@@ -22,9 +23,14 @@
  *	-D), submit->received (the receiver's received_ms: whole ms, taken
  *	when the envelope was read, before its checks and commit) and
  *	submit->receipt at the sender (the time of the sender's "delivered"
- *	audit record, written in the pass that takes the receipt in).  All
- *	are read after the run: nothing polls the daemons while they are
- *	measured.
+ *	audit record, written in the pass that takes the receipt in).  With
+ *	the sender's trace STRACE too, where each delivered message's time
+ *	went (the PASS and SYNC times of both lines, daemon/trace.h): to the
+ *	sender's pass that stored it (the client, the socket, the pass in
+ *	progress), that pass's work, its commit; to the receiver's pass (the
+ *	send, the transport, the pass in progress), its work, its commit.
+ *	All are read after the run: nothing polls the daemons while they
+ *	are measured.
  *   load big -s SOCK -r RSOCK -z BYTES -P PID -Q PID
  *	one message with a BYTES attachment, submit to DELIVERED, and the
  *	peak RSS (VmHWM) of both daemons.
@@ -247,10 +253,12 @@ cmp_rec(const void *a, const void *b)
 	return (x->t_sub > y->t_sub) - (x->t_sub < y->t_sub);
 }
 
-/* A message durably in the receiver's inbox, from its CAIRND_TRACE file. */
+/* A message made durable by a daemon, from its CAIRND_TRACE file. */
 struct durable {
 	uint8_t		id[CAIRN_MSG_ID_BYTES];
-	double		us;		/* CLOCK_REALTIME */
+	double		us;		/* its commit returned, CLOCK_REALTIME */
+	double		pass;		/* its pass began (0: not known) */
+	double		sync;		/* its commit began (0: not known) */
 };
 
 static int
@@ -261,20 +269,21 @@ cmp_durable(const void *a, const void *b)
 }
 
 /*
- * Reads the "in MSGID USEC" lines of a cairnd trace (daemon/trace.h),
- * sorted by id; the first time of an id counts.  Other lines are skipped,
- * a malformed "in" line is an error.
+ * Reads the "DIR MSGID USEC [PASS SYNC]" lines of a cairnd trace
+ * (daemon/trace.h; DIR "in" or "out"), sorted by id.  Other lines are
+ * skipped, a malformed DIR line is an error.
  */
 static int
-read_durable(const char *path, struct durable **out, size_t *n)
+read_durable(const char *path, const char *dir, struct durable **out,
+    size_t *n)
 {
 	struct durable *v = NULL, *nv;
 	FILE	*f;
-	char	 line[128], hex[2 * CAIRN_MSG_ID_BYTES + 1];
-	unsigned long long us;
-	size_t	 cap = 0, k;
+	char	 line[160], hex[2 * CAIRN_MSG_ID_BYTES + 1];
+	unsigned long long us, pass, sync;
+	size_t	 cap = 0, k, dl = strlen(dir);
 	unsigned int b;
-	int	 rc = -EINVAL;
+	int	 rc = -EINVAL, nf;
 
 	*out = NULL;
 	*n = 0;
@@ -284,9 +293,12 @@ read_durable(const char *path, struct durable **out, size_t *n)
 		return rc;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "in ", 3) != 0)
+		if (strncmp(line, dir, dl) != 0 || line[dl] != ' ')
 			continue;
-		if (sscanf(line + 3, "%32[0-9a-f] %llu", hex, &us) != 2 ||
+		pass = sync = 0;
+		nf = sscanf(line + dl + 1, "%32[0-9a-f] %llu %llu %llu", hex,
+		    &us, &pass, &sync);
+		if ((nf != 2 && nf != 4) ||
 		    strlen(hex) != 2 * CAIRN_MSG_ID_BYTES) {
 			fprintf(stderr, "load: %s: bad line: %s", path, line);
 			goto bad;
@@ -304,10 +316,12 @@ read_durable(const char *path, struct durable **out, size_t *n)
 			v[*n].id[k] = (uint8_t)b;
 		}
 		v[*n].us = (double)us;
+		v[*n].pass = (double)pass;
+		v[*n].sync = (double)sync;
 		(*n)++;
 	}
 	fclose(f);
-	/* by id, for durable_us() */
+	/* by id, for durable_find() */
 	qsort(v, *n, sizeof(*v), cmp_durable);
 	*out = v;
 	return 0;
@@ -318,12 +332,12 @@ bad:
 	return rc;
 }
 
-/* The time msg_id was durably delivered (microseconds), or 0. */
-static double
-durable_us(const struct durable *v, size_t n, const uint8_t *id)
+/* The line of msg_id with the earliest time, or NULL. */
+static const struct durable *
+durable_find(const struct durable *v, size_t n, const uint8_t *id)
 {
+	const struct durable *best = NULL;
 	size_t	lo = 0, hi = n, mid;
-	double	best = 0;
 	int	c;
 
 	while (lo < hi) {
@@ -335,9 +349,37 @@ durable_us(const struct durable *v, size_t n, const uint8_t *id)
 	}
 	/* an id stored twice is not expected; take its first time */
 	for (; lo < n && memcmp(v[lo].id, id, CAIRN_MSG_ID_BYTES) == 0; lo++)
-		if (best == 0 || v[lo].us < best)
-			best = v[lo].us;
+		if (best == NULL || v[lo].us < best->us)
+			best = &v[lo];
 	return best;
+}
+
+/*
+ * Where a message's latency went, from both daemons' traces (ms): to the
+ * sender's pass that stored it, that pass's work, its commit; then to the
+ * receiver's pass, its work, its commit.
+ */
+enum { ST_TO_SENDER, ST_SENDER_WORK, ST_SENDER_COMMIT, ST_TO_RECEIVER,
+	ST_RECEIVER_WORK, ST_RECEIVER_COMMIT, ST_N };
+static const char *const stage_name[ST_N] = {
+	"to_sender", "sender_work", "sender_commit", "to_receiver",
+	"receiver_work", "receiver_commit"
+};
+
+static int
+stages(const struct durable *out, const struct durable *in, double t_plan,
+    double st[ST_N])
+{
+	if (out == NULL || in == NULL || out->pass <= 0 || out->sync <= 0 ||
+	    in->pass <= 0 || in->sync <= 0)
+		return 0;
+	st[ST_TO_SENDER] = out->pass / 1e3 - t_plan;
+	st[ST_SENDER_WORK] = (out->sync - out->pass) / 1e3;
+	st[ST_SENDER_COMMIT] = (out->us - out->sync) / 1e3;
+	st[ST_TO_RECEIVER] = (in->pass - out->us) / 1e3;
+	st[ST_RECEIVER_WORK] = (in->sync - in->pass) / 1e3;
+	st[ST_RECEIVER_COMMIT] = (in->us - in->sync) / 1e3;
+	return 1;
 }
 
 static int
@@ -984,19 +1026,24 @@ cmd_latency(int argc, char **argv)
 	struct cairn_client *c = NULL, *rc_cl = NULL;
 	struct cairn_payload *p = NULL;
 	struct rec first;
-	const char *sock = NULL, *rsock = NULL, *trace = NULL;
-	struct durable *dur = NULL;
+	const char *sock = NULL, *rsock = NULL, *trace = NULL, *strace = NULL;
+	const struct durable *din, *dout;
+	struct durable *dur = NULL, *sdur = NULL;
 	double	*dv = NULL, *rv = NULL, *sv = NULL, *tv = NULL;
+	double	*stv[ST_N] = { NULL }, st[ST_N];
 	double	 seconds = 10, rate = 1000;
-	double	 t0, deadline, us;
-	size_t	 i, nd = 0, nr = 0, ns = 0, nt = 0, ndur = 0;
-	size_t	 ndel = 0;
+	double	 t0, deadline;
+	size_t	 i, k, nd = 0, nr = 0, ns = 0, nt = 0, ndur = 0, nsdur = 0;
+	size_t	 ndel = 0, nst = 0;
 	int	 ch, rc = 0;
 
-	while ((ch = getopt(argc, argv, "D:d:r:R:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "D:d:r:R:s:S:")) != -1) {
 		switch (ch) {
 		case 'D':
 			trace = optarg;
+			break;
+		case 'S':
+			strace = optarg;
 			break;
 		case 'd':
 			seconds = atof(optarg);
@@ -1054,6 +1101,11 @@ cmd_latency(int argc, char **argv)
 		rc = -ENOMEM;
 		goto out;
 	}
+	for (k = 0; k < ST_N; k++)
+		if ((stv[k] = calloc(s.n, sizeof(*stv[k]))) == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
 	s.t0_mono = bench_mono() + 0.05;
 	s.t0_real = real_ms() + 50;
 	if ((rc = lat_run(c, p, &s)) != 0)
@@ -1075,7 +1127,11 @@ cmd_latency(int argc, char **argv)
 	}
 
 	/* receiver side, after the run so that it adds no load */
-	if (trace != NULL && (rc = read_durable(trace, &dur, &ndur)) != 0)
+	if (trace != NULL && (rc = read_durable(trace, "in", &dur,
+	    &ndur)) != 0)
+		goto out;
+	if (trace != NULL && strace != NULL && (rc = read_durable(strace,
+	    "out", &sdur, &nsdur)) != 0)
 		goto out;
 	for (i = 0; i < s.n; i++) {
 		struct rec *r = &s.v[i];
@@ -1088,8 +1144,15 @@ cmd_latency(int argc, char **argv)
 			dv[nd++] = r->t_seen - r->t_plan;
 		if (status(rc_cl, r) == 0 && r->received_ms > 0)
 			rv[nr++] = (double)r->received_ms - r->t_plan;
-		if ((us = durable_us(dur, ndur, r->id)) > 0)
-			tv[nt++] = us / 1e3 - r->t_plan;
+		if ((din = durable_find(dur, ndur, r->id)) == NULL)
+			continue;
+		tv[nt++] = din->us / 1e3 - r->t_plan;
+		dout = durable_find(sdur, nsdur, r->id);
+		if (stages(dout, din, r->t_plan, st)) {
+			for (k = 0; k < ST_N; k++)
+				stv[k][nst] = st[k];
+			nst++;
+		}
 	}
 	qsort(sv, ns, sizeof(*sv), bench_cmp_double);
 	qsort(dv, nd, sizeof(*dv), bench_cmp_double);
@@ -1109,11 +1172,22 @@ cmd_latency(int argc, char **argv)
 		    nt ? tv[nt - 1] : NAN);
 		printf("bench: lat_not_traced %zu msgs\n", ndel - nt);
 	}
+	/* where it went: each stage's own p50 and p99 (they do not add up) */
+	for (k = 0; nst > 0 && k < ST_N; k++) {
+		qsort(stv[k], nst, sizeof(*stv[k]), bench_cmp_double);
+		printf("bench: lat_%s_p50 %.2f ms\n", stage_name[k],
+		    bench_pct(stv[k], nst, 50));
+		printf("bench: lat_%s_p99 %.2f ms\n", stage_name[k],
+		    bench_pct(stv[k], nst, 99));
+	}
 	printf("bench: lat_receipt_p50 %.2f ms\n", bench_pct(dv, nd, 50));
 	printf("bench: lat_receipt_p99 %.2f ms\n", bench_pct(dv, nd, 99));
 	printf("bench: lat_receipt_max %.2f ms\n", nd ? dv[nd - 1] : NAN);
 	printf("bench: lat_not_delivered %zu msgs\n", s.n - nd);
 out:
+	for (k = 0; k < ST_N; k++)
+		free(stv[k]);
+	free(sdur);
 	free(dur);
 	free(sv);
 	free(tv);
@@ -1418,8 +1492,8 @@ usage(void)
 	    "usage: load throughput -s sock [-t threads] [-w window] "
 	    "[-P sender_pid] [-Q receiver_pid] "
 	    "[-d seconds] [-m max] [-z bytes] [-n name]\n"
-	    "       load latency -s sock -r rsock [-D trace] [-R rate] "
-	    "[-d seconds]\n"
+	    "       load latency -s sock -r rsock [-D trace [-S strace]] "
+	    "[-R rate] [-d seconds]\n"
 	    "       load big -s sock -r rsock -P pid -Q pid [-z bytes]\n"
 	    "       load backlog -s sock -o file [-n max] [-d seconds] "
 	    "[-t threads] [-w window]\n"

@@ -10,7 +10,8 @@
 #                   keeping 512 submits in flight, 1 KiB and
 #                   64 KiB messages for 10 s, until the last receipt
 #   latency         1,000 messages/s for 10 s, submit -> durably in the
-#                   receiver's inbox (the receiver runs with CAIRND_TRACE);
+#                   receiver's inbox (both daemons run with CAIRND_TRACE,
+#                   which also says where each message's time went);
 #                   and the first message to a peer not yet connected;
 #                   before it, the disk's floor under that figure: the
 #                   same schedule through two durable LMDB commits in
@@ -494,12 +495,14 @@ if want latency; then
 	fi
 	echo "== latency: ${BENCH_LAT_RATE:-1000} msg/s for ${SECONDS_RUN}s"
 	fresh
-	# the receiver says when each message was durably in its inbox
-	rm -f "$T/$RECEIVER.trace"
-	if start $SENDER &&
+	# the receiver says when each message was durably in its inbox, and
+	# both when the pass that stored it began and when its commit did
+	rm -f "$T/$SENDER.trace" "$T/$RECEIVER.trace"
+	if START_ENV="CAIRND_TRACE=$T/$SENDER.trace" start $SENDER &&
 	    START_ENV="CAIRND_TRACE=$T/$RECEIVER.trace" start $RECEIVER; then
 		run_load "$LOAD" latency -s "$(sock $SENDER)" \
 		    -r "$(sock $RECEIVER)" -D "$T/$RECEIVER.trace" \
+		    -S "$T/$SENDER.trace" \
 		    -R ${BENCH_LAT_RATE:-1000} -d "$SECONDS_RUN" ${BENCH_LAT_ARGS:-} ||
 			broke "latency"
 	fi

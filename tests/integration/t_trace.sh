@@ -1,6 +1,7 @@
 # CAIRND_TRACE: each daemon says when a message became durable, the sender
 # "out" for the submit, the receiver "in" for the envelope in its inbox,
-# in a 0600 file, with ids and times only; a trace that cannot be opened
+# with when the pass that stored it began and when its commit did, in a
+# 0600 file, with ids and times only; a trace that cannot be opened
 # stops the daemon from starting.
 . "$(dirname "$0")/lib.sh"
 federation
@@ -20,8 +21,11 @@ grep -q "^in " "$T/lerum.trace" && die "sender traced an inbound message"
 grep -q "^out " "$T/uph.trace" && die "receiver traced an outbound message"
 for f in "$T/lerum.trace" "$T/uph.trace"; do
 	[ "$(stat -c %a "$f")" = 600 ] || die "$f is mode $(stat -c %a "$f")"
-	grep -Evq '^(in|out) [0-9a-f]{32} [0-9]{16}$' "$f" &&
-		die "$f has other lines: $(cat "$f")"
+	grep -Evq '^(in|out) [0-9a-f]{32} [0-9]{16} [0-9]{16} [0-9]{16}$' \
+	    "$f" && die "$f has other lines: $(cat "$f")"
+	# the pass began, then its commit, then the commit returned
+	awk '!($4 <= $5 && $5 <= $3) { exit 1 }' "$f" ||
+		die "$f: times out of order: $(cat "$f")"
 done
 # the guarantee goes back: the roles swap
 due=$(c alingsas.uph cases --json | /usr/bin/python3 -c '

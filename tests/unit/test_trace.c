@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * daemon/trace: the ids noted in a transaction are written, one line each
- * with the same time, only when its commit succeeded; a failed or
+ * with the same times (the pass's start, its commit's start, its commit's
+ * end, in that order), only when its commit succeeded; a failed or
  * abandoned transaction writes nothing and leaves nothing for the next;
  * the file is created 0600 and appended to, never truncated.
  */
@@ -78,7 +79,7 @@ test_written_after_commit_only(void **state)
 	struct trace *t;
 	struct stat sb;
 	char	 lines[8][128], dir[8], hex[40];
-	unsigned long long us[3], before, after;
+	unsigned long long us[3], pass[3], sync[3], before, after;
 	uint8_t	 id[CAIRN_MSG_ID_BYTES];
 	struct timespec ts;
 	size_t	 i;
@@ -95,22 +96,30 @@ test_written_after_commit_only(void **state)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	before = (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	trace_pass(t);
 	id_of(id, 0xa1);
 	trace_note(t, 0, id);
 	id_of(id, 0xb2);
 	trace_note(t, 1, id);
 	id_of(id, 0xc3);
 	trace_note(t, 1, id);
+	usleep(2000);
+	trace_sync(t);
+	usleep(2000);
 	assert_int_equal(trace_commit(t, 0), 0);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	after = (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 
 	assert_int_equal(read_lines(f->path, lines, 8), 3);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(sscanf(lines[i], "%7s %39s %llu", dir, hex,
-		    &us[i]), 3);
-		assert_in_range(us[i], before, after);
-		assert_true(us[i] == us[0]);	/* one commit, one time */
+		assert_int_equal(sscanf(lines[i], "%7s %39s %llu %llu %llu",
+		    dir, hex, &us[i], &pass[i], &sync[i]), 5);
+		assert_in_range(pass[i], before, after);
+		assert_in_range(sync[i], pass[i] + 2000, after);
+		assert_in_range(us[i], sync[i] + 2000, after);
+		/* one pass, one commit: the same times */
+		assert_true(us[i] == us[0] && pass[i] == pass[0] &&
+		    sync[i] == sync[0]);
 	}
 	assert_memory_equal(lines[0], "out a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1 ",
 	    37);
@@ -136,6 +145,7 @@ test_abandoned_then_reopened(void **state)
 	struct trace *t;
 	char	 lines[8][128];
 	uint8_t	 id[CAIRN_MSG_ID_BYTES];
+	unsigned long long us, pass, sync;
 	int	 b;
 
 	assert_int_equal(trace_open(&t, f->path), 0);
@@ -160,6 +170,10 @@ test_abandoned_then_reopened(void **state)
 	    37);
 	assert_memory_equal(lines[1], "in dddddddddddddddddddddddddddddddd ",
 	    36);
+	/* no pass or commit start was noted in the reopened trace: 0 */
+	assert_int_equal(sscanf(lines[1] + 36, "%llu %llu %llu", &us, &pass,
+	    &sync), 3);
+	assert_true(us > 0 && pass == 0 && sync == 0);
 }
 
 /* No trace (the default): every call is a no-op. */
